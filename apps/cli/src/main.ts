@@ -1,0 +1,27 @@
+// The fraudops command line. Each command lives in its own module under commands/.
+import { Command } from 'commander';
+import { demoCommand } from './commands/demo.ts';
+import { downCommand } from './commands/down.ts';
+import { replayCommand } from './commands/replay.ts';
+import { serveCommand } from './commands/serve.ts';
+import { trainCommand } from './commands/train.ts';
+import { CliError } from './cli-error.ts';
+
+const program = new Command('fraudops')
+  .description('Fraud detection in production: train the model, serve it, and (soon) attack, watch and retrain it.')
+  .showHelpAfterError('(run with --help for usage)')
+  .addCommand(demoCommand())
+  .addCommand(trainCommand())
+  .addCommand(replayCommand())
+  .addCommand(serveCommand())
+  .addCommand(downCommand());
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CliError) {
+    console.error(`fraudops: ${error.message}`);
+    process.exit(error.exitCode);
+  }
+  throw error;
+}

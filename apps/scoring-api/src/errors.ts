@@ -1,0 +1,72 @@
+// Turns every failure into a JSON answer a client can act on. Client mistakes are 4xx naming the field and
+// are logged at info level at most; only the service's own faults are 5xx and logged as errors.
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+
+export interface FieldProblem {
+  /** JSON pointer into the body, e.g. /transactions/3/tx_amount; '' is the body itself. */
+  field: string;
+  message: string;
+}
+
+interface AjvLikeError {
+  instancePath: string;
+  keyword: string;
+  params: Record<string, unknown>;
+  message?: string | undefined;
+}
+
+/** One problem per ajv error, pointing at the field itself, also for missing and unexpected fields. */
+export function describeValidationErrors(errors: readonly AjvLikeError[]): FieldProblem[] {
+  return errors.map(({ instancePath, keyword, params, message }) => {
+    switch (keyword) {
+      case 'required':
+        return { field: `${instancePath}/${String(params.missingProperty)}`, message: 'is required' };
+      case 'additionalProperties':
+        return { field: `${instancePath}/${String(params.additionalProperty)}`, message: 'is not an allowed field' };
+      case 'enum':
+        return { field: instancePath, message: `must be one of ${(params.allowedValues as unknown[]).join(', ')}` };
+      default:
+        return { field: instancePath, message: message ?? keyword };
+    }
+  });
+}
+
+export function summarize(problems: readonly FieldProblem[], context: string): string {
+  const [first] = problems;
+  if (first === undefined) return `${context} is invalid`;
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
+  return `${context}${first.field} ${first.message}${more}`;
+}
+
+export function registerErrorHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error.validation) {
+      const errors = describeValidationErrors(error.validation as AjvLikeError[]);
+      const message = summarize(errors, error.validationContext ?? 'body');
+      request.log.info({ errors }, `rejected invalid request: ${message}`);
+      return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message, errors });
+    }
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      const message =
+        error instanceof SyntaxError ? `body is not valid JSON: ${error.message}` : error.message || 'bad request';
+      request.log.info({ code: error.code }, `rejected request: ${message}`);
+      return reply.code(status).send({ statusCode: status, error: errorName(status), message });
+    }
+    request.log.error({ err: error }, 'request failed');
+    return reply.code(500).send({ statusCode: 500, error: 'Internal Server Error', message: 'internal error' });
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({
+      statusCode: 404,
+      error: 'Not Found',
+      message: `no route ${request.method} ${request.url.split('?')[0] ?? ''}; see GET / for the API`,
+    }),
+  );
+}
+
+function errorName(status: number): string {
+  return STATUS_CODES[status] ?? 'Client Error';
+}

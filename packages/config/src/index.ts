@@ -1,0 +1,51 @@
+// Loads fraudops.config.json, the single source of every port, path and name, and resolves its paths
+// against the repository root so that callers never depend on their working directory.
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface ProjectConfig {
+  /** Absolute path of the repository root. */
+  root: string;
+  stateDir: string;
+  model: { name: string; modelsDir: string; pollIntervalMs: number };
+  data: { dir: string; replayFile: string };
+  ml: { project: string; python: string };
+  scoringApi: {
+    host: string;
+    port: number;
+    maxInFlight: number;
+    batchMaxItems: number;
+    bodyLimitBytes: number;
+    shutdownTimeoutMs: number;
+  };
+  run: { pidsDir: string; logsDir: string };
+}
+
+export const repositoryRoot = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** Path of the config file: $FRAUDOPS_CONFIG when set, else fraudops.config.json at the repository root. */
+export function configPath(env: NodeJS.ProcessEnv = process.env): string {
+  return env.FRAUDOPS_CONFIG ?? resolve(repositoryRoot, 'fraudops.config.json');
+}
+
+/** Reads the project config; relative paths in it are resolved against the repository root. */
+export function loadProjectConfig(env: NodeJS.ProcessEnv = process.env): ProjectConfig {
+  const file = configPath(env);
+  let raw: Omit<ProjectConfig, 'root'>;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8')) as Omit<ProjectConfig, 'root'>;
+  } catch (error) {
+    throw new Error(`cannot read the fraudops config ${file}: ${(error as Error).message}`, { cause: error });
+  }
+  const at = (path: string): string => (isAbsolute(path) ? path : resolve(repositoryRoot, path));
+  return {
+    ...raw,
+    root: repositoryRoot,
+    stateDir: at(raw.stateDir),
+    model: { ...raw.model, modelsDir: at(raw.model.modelsDir) },
+    data: { dir: at(raw.data.dir), replayFile: at(raw.data.replayFile) },
+    ml: { project: at(raw.ml.project), python: at(raw.ml.python) },
+    run: { pidsDir: at(raw.run.pidsDir), logsDir: at(raw.run.logsDir) },
+  };
+}

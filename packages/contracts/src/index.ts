@@ -1,0 +1,2 @@
+export * from './schemas.ts';
+export type { ModelCard, ModelMetrics, Score, Transaction } from './types.generated.ts';

@@ -1,0 +1,91 @@
+// Background processes that outlive the command that started them, tracked by pid files under the state
+// folder so that any later command (or a crashed one's successor) can find and stop them.
+import { spawn } from 'node:child_process';
+import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface DaemonSpec {
+  name: string;
+  command: string;
+  args: readonly string[];
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+export interface DaemonPaths {
+  pidsDir: string;
+  logsDir: string;
+}
+
+export const pidFile = (paths: DaemonPaths, name: string): string => join(paths.pidsDir, `${name}.pid`);
+export const logFile = (paths: DaemonPaths, name: string): string => join(paths.logsDir, `${name}.log`);
+
+/** True when a process with this pid exists (signal 0 checks without sending anything). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The pid of a running daemon, or null; a stale pid file is removed. */
+export function runningPid(paths: DaemonPaths, name: string): number | null {
+  let pid: number;
+  try {
+    pid = Number.parseInt(readFileSync(pidFile(paths, name), 'utf8'), 10);
+  } catch {
+    return null;
+  }
+  if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) return pid;
+  rmSync(pidFile(paths, name), { force: true });
+  return null;
+}
+
+/** Starts the daemon in its own process group with output appended to its log; returns its pid. */
+export function startDaemon(paths: DaemonPaths, spec: DaemonSpec): number {
+  const log = logFile(paths, spec.name);
+  mkdirSync(dirname(log), { recursive: true });
+  mkdirSync(paths.pidsDir, { recursive: true });
+  const out = openSync(log, 'a');
+  const child = spawn(spec.command, spec.args, {
+    cwd: spec.cwd,
+    env: spec.env ?? process.env,
+    detached: true,
+    stdio: ['ignore', out, out],
+  });
+  if (child.pid === undefined) throw new Error(`could not start ${spec.name} (${spec.command})`);
+  child.unref();
+  writeFileSync(pidFile(paths, spec.name), `${child.pid}\n`);
+  return child.pid;
+}
+
+/**
+ * Stops a daemon: SIGTERM to its process group, then SIGKILL after the grace period.
+ * Returns false when it was not running.
+ */
+export async function stopDaemon(paths: DaemonPaths, name: string, graceMs = 30_000): Promise<boolean> {
+  const pid = runningPid(paths, name);
+  if (pid === null) return false;
+  signalGroup(pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (isAlive(pid) && Date.now() < deadline) await sleep(100);
+  if (isAlive(pid)) signalGroup(pid, 'SIGKILL');
+  while (isAlive(pid)) await sleep(50);
+  rmSync(pidFile(paths, name), { force: true });
+  return true;
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+}

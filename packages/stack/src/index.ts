@@ -1,0 +1,2 @@
+export * from './daemon.ts';
+export * from './http-wait.ts';
