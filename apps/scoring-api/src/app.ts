@@ -4,6 +4,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { ServiceConfig } from './config.ts';
 import { registerErrorHandlers } from './errors.ts';
+import { acceptOnlyJson } from './json-body.ts';
 import loadShedding from './plugins/load-shedding.ts';
 import metrics from './plugins/metrics.ts';
 import model from './plugins/model.ts';
@@ -57,6 +58,7 @@ export async function buildApp(
   await app.register(swaggerUi, { routePrefix: '/docs' });
   for (const schema of sharedSchemas) app.addSchema(structuredClone(schema));
   registerErrorHandlers(app);
+  acceptOnlyJson(app);
 
   await app.register(metrics);
   await app.register(loadShedding, { maxInFlight: config.MAX_IN_FLIGHT, exempt: ALWAYS_ADMITTED });

@@ -50,7 +50,9 @@ export function registerErrorHandlers(app: FastifyInstance): void {
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {
       const message =
-        error instanceof SyntaxError ? `body is not valid JSON: ${error.message}` : error.message || 'bad request';
+        error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+          ? `content type ${request.headers['content-type'] ?? '(none)'} is not supported; send application/json`
+          : error.message || 'bad request';
       request.log.info({ code: error.code }, `rejected request: ${message}`);
       return reply.code(status).send({ statusCode: status, error: errorName(status), message });
     }

@@ -1,0 +1,70 @@
+// The real process: SIGTERM drains in-flight work and exits 0; overload is shed with 429 + Retry-After.
+import type { Transaction } from '@fraudops/contracts';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { replayTransactions, trainedModelDir, unlabelled } from './support/fixtures.ts';
+import { startServer, type ServerProcess } from './support/server-process.ts';
+
+let batch: string;
+let server: ServerProcess | undefined;
+
+beforeAll(async () => {
+  const transactions = (await replayTransactions(1000)).map(unlabelled);
+  batch = JSON.stringify({ transactions: transactions satisfies Transaction[] });
+});
+afterEach(() => {
+  server?.child.kill('SIGKILL');
+  server = undefined;
+});
+
+const postBatch = (url: string) =>
+  fetch(`${url}/predict/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: batch });
+
+describe('scoring-api process', () => {
+  it('on SIGTERM finishes every request in flight, then exits 0', async () => {
+    server = await startServer({ MODEL_URI: `file:${trainedModelDir()}` });
+    const { url, child } = server;
+    const inFlight = Array.from({ length: 40 }, () => postBatch(url).then((r) => ({ status: r.status, at: Date.now() })));
+    // Let the requests reach the server, then ask it to stop while it is busy scoring them.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const signalledAt = Date.now();
+    child.kill('SIGTERM');
+    const answers = await Promise.all(inFlight);
+    const statuses = answers.map((a) => a.status);
+    expect(statuses.every((status) => status === 200), `statuses: ${statuses.join(',')}\n${server.output()}`).toBe(true);
+    // Some answers came after the signal: they really were in flight when it arrived.
+    expect(answers.filter((a) => a.at > signalledAt).length).toBeGreaterThan(0);
+    expect(await server.exited).toBe(0);
+    expect(server.output()).toContain('draining in-flight requests');
+  });
+
+  it('sheds requests beyond MAX_IN_FLIGHT with 429 and Retry-After, and counts them', async () => {
+    server = await startServer({ MODEL_URI: `file:${trainedModelDir()}`, MAX_IN_FLIGHT: '2' });
+    const { url } = server;
+    const responses = await Promise.all(Array.from({ length: 30 }, () => postBatch(url)));
+    const statuses = responses.map((r) => r.status);
+    expect(statuses).toContain(200);
+    expect(statuses).toContain(429);
+    expect(statuses.filter((s) => s !== 200 && s !== 429)).toEqual([]);
+    const shed = responses.find((r) => r.status === 429);
+    expect(shed?.headers.get('retry-after')).toBe('1');
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    const rejected = Number(/scoring_api_http_requests_rejected_total\{reason="overload"\} (\d+)/.exec(metrics)?.[1]);
+    expect(rejected).toBe(statuses.filter((s) => s === 429).length);
+    // Probes are never shed.
+    expect((await fetch(`${url}/ready`)).status).toBe(200);
+  });
+
+  it('refuses to start on a port that is taken, naming the port', async () => {
+    server = await startServer({ MODEL_URI: `file:${trainedModelDir()}` });
+    const port = new URL(server.url).port;
+    const { spawnSync } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const second = spawnSync(process.execPath, [fileURLToPath(new URL('../src/server.ts', import.meta.url))], {
+      env: { ...process.env, HOST: '127.0.0.1', PORT: port, MODEL_URI: `file:${trainedModelDir()}` },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(second.status).toBe(1);
+    expect(second.stdout + second.stderr).toContain(`port ${port} on 127.0.0.1 is already in use`);
+  });
+});
