@@ -8,7 +8,9 @@ import { trainCommand } from './commands/train.ts';
 import { CliError } from './cli-error.ts';
 
 const program = new Command('fraudops')
-  .description('Fraud detection in production: train the model, serve it, and (soon) attack, watch and retrain it.')
+  .description(
+    'Fraud detection in production: train the model, serve it, and (soon) attack, watch and retrain it.',
+  )
   .showHelpAfterError('(run with --help for usage)')
   .addCommand(demoCommand())
   .addCommand(trainCommand())

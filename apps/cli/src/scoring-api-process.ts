@@ -12,7 +12,10 @@ export function scoringApiEntry(config: ProjectConfig): string {
   return join(config.root, 'apps/scoring-api/src/server.ts');
 }
 
-export function replicaEnv(settings: ReplicaSettings, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+export function replicaEnv(
+  settings: ReplicaSettings,
+  base: NodeJS.ProcessEnv = process.env,
+): NodeJS.ProcessEnv {
   return { ...base, HOST: settings.host, PORT: String(settings.port), MODEL_URI: settings.modelUri };
 }
 

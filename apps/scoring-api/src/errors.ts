@@ -1,6 +1,6 @@
 // Turns every failure into a JSON answer a client can act on. Client mistakes are 4xx naming the field and
 // are logged at info level at most; only the service's own faults are 5xx and logged as errors.
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 
 export interface FieldProblem {
@@ -23,9 +23,15 @@ export function describeValidationErrors(errors: readonly AjvLikeError[]): Field
       case 'required':
         return { field: `${instancePath}/${String(params.missingProperty)}`, message: 'is required' };
       case 'additionalProperties':
-        return { field: `${instancePath}/${String(params.additionalProperty)}`, message: 'is not an allowed field' };
+        return {
+          field: `${instancePath}/${String(params.additionalProperty)}`,
+          message: 'is not an allowed field',
+        };
       case 'enum':
-        return { field: instancePath, message: `must be one of ${(params.allowedValues as unknown[]).join(', ')}` };
+        return {
+          field: instancePath,
+          message: `must be one of ${(params.allowedValues as unknown[]).join(', ')}`,
+        };
       default:
         return { field: instancePath, message: message ?? keyword };
     }
@@ -35,14 +41,39 @@ export function describeValidationErrors(errors: readonly AjvLikeError[]): Field
 export function summarize(problems: readonly FieldProblem[], context: string): string {
   const [first] = problems;
   if (first === undefined) return `${context} is invalid`;
-  const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
+  const more =
+    problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
   return `${context}${first.field} ${first.message}${more}`;
 }
 
+const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
+
 export function registerErrorHandlers(app: FastifyInstance): void {
+  // 405 with Allow for a known path and another method, 404 otherwise.
+  const answerUnrouted = (request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    const path = request.url.split('?')[0] ?? '';
+    const allowed = HTTP_METHODS.filter((method) => app.hasRoute({ method, url: path }));
+    if (allowed.length > 0) {
+      return reply
+        .code(405)
+        .header('allow', allowed.join(', '))
+        .send({
+          statusCode: 405,
+          error: 'Method Not Allowed',
+          message: `${path} does not accept ${request.method}; it accepts ${allowed.join(', ')}`,
+        });
+    }
+    return reply.code(404).send({
+      statusCode: 404,
+      error: 'Not Found',
+      message: `no route ${request.method} ${path}; see GET / for the API`,
+    });
+  };
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    // A request for no route can fail body parsing first (e.g. QUERY without a content type): it is still unrouted.
+    if (request.is404) return answerUnrouted(request, reply);
     if (error.validation) {
-      const errors = describeValidationErrors(error.validation as AjvLikeError[]);
+      const errors = describeValidationErrors(error.validation);
       const message = summarize(errors, error.validationContext ?? 'body');
       request.log.info({ errors }, `rejected invalid request: ${message}`);
       return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message, errors });
@@ -57,16 +88,12 @@ export function registerErrorHandlers(app: FastifyInstance): void {
       return reply.code(status).send({ statusCode: status, error: errorName(status), message });
     }
     request.log.error({ err: error }, 'request failed');
-    return reply.code(500).send({ statusCode: 500, error: 'Internal Server Error', message: 'internal error' });
+    return reply
+      .code(500)
+      .send({ statusCode: 500, error: 'Internal Server Error', message: 'internal error' });
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({
-      statusCode: 404,
-      error: 'Not Found',
-      message: `no route ${request.method} ${request.url.split('?')[0] ?? ''}; see GET / for the API`,
-    }),
-  );
+  app.setNotFoundHandler(answerUnrouted);
 }
 
 function errorName(status: number): string {

@@ -21,7 +21,10 @@ export const errorSchema = {
         type: 'object',
         required: ['field', 'message'],
         properties: {
-          field: { type: 'string', description: 'JSON pointer of the field in the body, e.g. /transactions/3/tx_amount.' },
+          field: {
+            type: 'string',
+            description: 'JSON pointer of the field in the body, e.g. /transactions/3/tx_amount.',
+          },
           message: { type: 'string' },
         },
       },
@@ -61,7 +64,10 @@ export const sharedSchemas = [transactionSchema, scoreSchema, errorSchema] as co
 
 /** The error responses every scoring route can give, for the OpenAPI document and serialization. */
 export const scoringErrorResponses = {
-  400: { description: 'The body is not valid JSON or not a valid request; the message names the field.', ...errorRef },
+  400: {
+    description: 'The body is not valid JSON or not a valid request; the message names the field.',
+    ...errorRef,
+  },
   413: { description: 'The body is larger than the configured limit.', ...errorRef },
   415: { description: 'The content type is not application/json.', ...errorRef },
   429: { description: 'This replica is saturated; retry after the Retry-After header.', ...errorRef },

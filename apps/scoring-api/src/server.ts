@@ -9,9 +9,12 @@ let stopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
-  app.log.info({ signal }, 'shutting down: draining in-flight requests');
+  app.log.info({ signal, inFlight: app.requestsInFlight() }, 'shutting down: draining in-flight requests');
   const deadline = setTimeout(() => {
-    app.log.error({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, 'in-flight requests did not finish in time; exiting');
+    app.log.error(
+      { timeoutMs: config.SHUTDOWN_TIMEOUT_MS },
+      'in-flight requests did not finish in time; exiting',
+    );
     process.exit(1);
   }, config.SHUTDOWN_TIMEOUT_MS);
   deadline.unref();
@@ -26,7 +29,8 @@ try {
   await app.listen({ host: config.HOST, port: config.PORT });
 } catch (error) {
   const code = (error as NodeJS.ErrnoException).code;
-  const reason = code === 'EADDRINUSE' ? `port ${config.PORT} on ${config.HOST} is already in use` : String(error);
+  const reason =
+    code === 'EADDRINUSE' ? `port ${config.PORT} on ${config.HOST} is already in use` : String(error);
   app.log.fatal(`cannot start: ${reason}`);
   process.exit(1);
 }

@@ -35,7 +35,9 @@ describe('POST /predict', () => {
   it('ignores labels: the same transaction with and without them scores the same', async () => {
     const labelled = sample.find((t) => t.tx_fraud === 1) as Transaction;
     const [withLabels, without] = await Promise.all(
-      [labelled, unlabelled(labelled)].map((payload) => app.inject({ method: 'POST', url: '/predict', payload })),
+      [labelled, unlabelled(labelled)].map((payload) =>
+        app.inject({ method: 'POST', url: '/predict', payload }),
+      ),
     );
     expect(withLabels?.json<Score>().fraud_probability).toBe(without?.json<Score>().fraud_probability);
   });
@@ -84,9 +86,17 @@ describe('operations endpoints', () => {
   });
 
   it('GET / describes the service, the model and the links', async () => {
-    const body = (await app.inject('/')).json<{ ready: boolean; model: Record<string, unknown>; links: object }>();
+    const body = (await app.inject('/')).json<{
+      ready: boolean;
+      model: Record<string, unknown>;
+      links: object;
+    }>();
     expect(body.ready).toBe(true);
-    expect(body.model).toMatchObject({ name: card.name, version: card.version, threshold: card.threshold.value });
+    expect(body.model).toMatchObject({
+      name: card.name,
+      version: card.version,
+      threshold: card.threshold.value,
+    });
     expect(body.links).toMatchObject({ docs: '/docs', metrics: '/metrics', ready: '/ready' });
   });
 
@@ -96,11 +106,23 @@ describe('operations endpoints', () => {
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toContain('text/plain');
     const text = response.body;
-    expect(text).toMatch(/scoring_api_http_requests_total\{method="POST",route="\/predict",status_code="200"\} [1-9]/);
-    expect(text).toMatch(/scoring_api_http_request_duration_seconds_bucket\{le="0.005",method="POST",route="\/predict"/);
-    expect(text).toMatch(new RegExp(`scoring_api_predictions_total\\{decision="(fraud|legit)",model_version="${card.version}"\\} [1-9]`));
-    expect(text).toMatch(new RegExp(`scoring_api_fraud_probability_count\\{model_version="${card.version}"\\} [1-9]`));
-    expect(text).toContain(`scoring_api_model_info{name="${card.name}",version="${card.version}",model_type="${card.model_type}"} 1`);
+    expect(text).toMatch(
+      /scoring_api_http_requests_total\{method="POST",route="\/predict",status_code="200"\} [1-9]/,
+    );
+    expect(text).toMatch(
+      /scoring_api_http_request_duration_seconds_bucket\{le="0.005",method="POST",route="\/predict"/,
+    );
+    expect(text).toMatch(
+      new RegExp(
+        `scoring_api_predictions_total\\{decision="(fraud|legit)",model_version="${card.version}"\\} [1-9]`,
+      ),
+    );
+    expect(text).toMatch(
+      new RegExp(`scoring_api_fraud_probability_count\\{model_version="${card.version}"\\} [1-9]`),
+    );
+    expect(text).toContain(
+      `scoring_api_model_info{name="${card.name}",version="${card.version}",model_type="${card.model_type}"} 1`,
+    );
     expect(text).toContain('scoring_api_model_ready 1');
     expect(text).toContain('scoring_api_http_requests_in_flight');
     expect(text).toContain('process_cpu_seconds_total');
@@ -131,7 +153,11 @@ describe('operations endpoints', () => {
       components: { schemas: Record<string, unknown> };
     }>();
     expect(spec.openapi).toMatch(/^3\./);
-    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/predict', '/predict/batch', '/health', '/ready', '/']));
-    expect(Object.keys(spec.components.schemas)).toEqual(expect.arrayContaining(['Transaction', 'Score', 'ApiError']));
+    expect(Object.keys(spec.paths)).toEqual(
+      expect.arrayContaining(['/predict', '/predict/batch', '/health', '/ready', '/']),
+    );
+    expect(Object.keys(spec.components.schemas)).toEqual(
+      expect.arrayContaining(['Transaction', 'Score', 'ApiError']),
+    );
   });
 });

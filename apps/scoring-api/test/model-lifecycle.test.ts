@@ -6,7 +6,14 @@ import type { Score, Transaction } from '@fraudops/contracts';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
-import { repoint, replayTransactions, tempDir, testConfig, unlabelled, writeModelVariant } from './support/fixtures.ts';
+import {
+  repoint,
+  replayTransactions,
+  tempDir,
+  testConfig,
+  unlabelled,
+  writeModelVariant,
+} from './support/fixtures.ts';
 
 let sample: Transaction[];
 let app: FastifyInstance | undefined;
@@ -88,7 +95,9 @@ describe('model swap', () => {
     expect(versions.at(-1)).toBe('v2');
     // Once v2 answered, nothing answers with v1 again: the swap is one reference assignment.
     expect(versions.slice(versions.indexOf('v2'))).not.toContain('v1');
-    expect((await server.inject('/metrics')).body).toContain('scoring_api_model_info{name="fraud-detector",version="v2"');
+    expect((await server.inject('/metrics')).body).toContain(
+      'scoring_api_model_info{name="fraud-detector",version="v2"',
+    );
   });
 
   it('picks a new version up by itself at the poll interval', async () => {
@@ -98,7 +107,11 @@ describe('model swap', () => {
     await app.models.refresh();
     await writeModelVariant(join(modelsDir, 'v2'), { card: (card) => ({ ...card, version: 'v2' }) });
     await repoint(current, join(modelsDir, 'v2'));
-    await expect.poll(async () => (await app?.inject('/ready'))?.json<{ model_version: string }>().model_version, { timeout: 5000 }).toBe('v2');
+    await expect
+      .poll(async () => (await app?.inject('/ready'))?.json<{ model_version: string }>().model_version, {
+        timeout: 5000,
+      })
+      .toBe('v2');
   });
 });
 
@@ -107,7 +120,10 @@ describe('broken artifacts', () => {
     {
       name: 'a graph that does not match its checksum',
       reason: 'checksum_mismatch',
-      make: (dir) => writeModelVariant(dir, { onnx: (bytes) => Buffer.concat([bytes, Buffer.from([0])]) }).then(() => undefined),
+      make: (dir) =>
+        writeModelVariant(dir, { onnx: (bytes) => Buffer.concat([bytes, Buffer.from([0])]) }).then(
+          () => undefined,
+        ),
     },
     {
       name: 'a graph that is not ONNX (checksum updated to match)',
@@ -117,29 +133,53 @@ describe('broken artifacts', () => {
         const { createHash } = await import('node:crypto');
         await writeModelVariant(dir, {
           onnx: () => garbage,
-          card: (card) => ({ ...card, version: 'garbage', artifact: { ...card.artifact, sha256: createHash('sha256').update(garbage).digest('hex') } }),
+          card: (card) => ({
+            ...card,
+            version: 'garbage',
+            artifact: { ...card.artifact, sha256: createHash('sha256').update(garbage).digest('hex') },
+          }),
         });
       },
     },
     {
       name: 'a card that breaks the schema',
       reason: 'invalid_card',
-      make: (dir) => writeModelVariant(dir, { card: (card) => ({ ...card, version: 'no-threshold', threshold: undefined as never }) }),
+      make: (dir) =>
+        writeModelVariant(dir, {
+          card: (card) => ({ ...card, version: 'no-threshold', threshold: undefined as never }),
+        }),
     },
     {
       name: 'a card asking for a feature no transaction carries',
       reason: 'invalid_card',
-      make: (dir) => writeModelVariant(dir, { card: (card) => ({ ...card, version: 'alien', feature_order: ['tx_amount', 'shoe_size'] }) }),
+      make: (dir) =>
+        writeModelVariant(dir, {
+          card: (card) => ({ ...card, version: 'alien', feature_order: ['tx_amount', 'shoe_size'] }),
+        }),
     },
     {
       name: 'a card naming an output the graph lacks',
       reason: 'incompatible_graph',
-      make: (dir) => writeModelVariant(dir, { card: (card) => ({ ...card, version: 'wrong-output', artifact: { ...card.artifact, probability_output: 'nope' } }) }),
+      make: (dir) =>
+        writeModelVariant(dir, {
+          card: (card) => ({
+            ...card,
+            version: 'wrong-output',
+            artifact: { ...card.artifact, probability_output: 'nope' },
+          }),
+        }),
     },
     {
       name: 'a graph whose inputs do not fit the card (fewer features)',
       reason: 'smoke_test_failed',
-      make: (dir) => writeModelVariant(dir, { card: (card) => ({ ...card, version: 'narrow', feature_order: card.feature_order.slice(0, 5) as typeof card.feature_order }) }),
+      make: (dir) =>
+        writeModelVariant(dir, {
+          card: (card) => ({
+            ...card,
+            version: 'narrow',
+            feature_order: card.feature_order.slice(0, 5) as typeof card.feature_order,
+          }),
+        }),
     },
   ];
 
@@ -155,6 +195,8 @@ describe('broken artifacts', () => {
     const response = await predict(server, sample[0] as Transaction);
     expect(response.statusCode).toBe(200);
     expect(response.json<Score>().model_version).toBe('good');
-    expect((await server.inject('/metrics')).body).toContain(`scoring_api_model_loads_total{result="rejected",reason="${reason}"} 1`);
+    expect((await server.inject('/metrics')).body).toContain(
+      `scoring_api_model_loads_total{result="rejected",reason="${reason}"} 1`,
+    );
   });
 });

@@ -14,7 +14,9 @@ import { defaultModelUri, replicaEnv, scoringApiEntry } from '../scoring-api-pro
 
 export const DEMO_DAEMONS = ['scoring-api'] as const;
 
-const step = (message: string): void => console.log(`\u001b[1m==>\u001b[0m ${message}`);
+function step(message: string): void {
+  console.log(`\u001b[1m==>\u001b[0m ${message}`);
+}
 
 export function demoCommand(): Command {
   return new Command('demo')
@@ -29,8 +31,14 @@ export function demoCommand(): Command {
       await ensureModel(config);
       await ensureReplay(config);
       const baseUrl = await ensureScoringApi(config);
-      const sample = await sampleTransactions(config.data.replayFile, Number(options.fraud), Number(options.genuine));
-      step(`scoring ${sample.length} transactions from the replay dataset with POST ${baseUrl}/predict/batch`);
+      const sample = await sampleTransactions(
+        config.data.replayFile,
+        Number(options.fraud),
+        Number(options.genuine),
+      );
+      step(
+        `scoring ${sample.length} transactions from the replay dataset with POST ${baseUrl}/predict/batch`,
+      );
       const scores = await scoreBatch(baseUrl, sample);
       printScores(sample, scores);
       printUrls(config, baseUrl, sample[0]);
@@ -120,7 +128,11 @@ async function sampleTransactions(file: string, fraud: number, genuine: number):
 }
 
 /** Labels stay on our side: the API scores what a live transaction would carry. */
-function withoutLabels({ tx_fraud: _fraud, tx_fraud_scenario: _scenario, ...transaction }: Transaction): Transaction {
+function withoutLabels({
+  tx_fraud: _fraud,
+  tx_fraud_scenario: _scenario,
+  ...transaction
+}: Transaction): Transaction {
   return transaction;
 }
 
@@ -134,7 +146,12 @@ async function scoreBatch(baseUrl: string, transactions: readonly Transaction[])
   return ((await response.json()) as { scores: Score[] }).scores;
 }
 
-const SCENARIOS = ['genuine', 'fraud: amount > 220', 'fraud: compromised terminal', 'fraud: compromised card'];
+const SCENARIOS = [
+  'genuine',
+  'fraud: amount > 220',
+  'fraud: compromised terminal',
+  'fraud: compromised card',
+];
 
 function printScores(transactions: readonly Transaction[], scores: readonly Score[]): void {
   const rows = transactions.map((transaction, i) => {

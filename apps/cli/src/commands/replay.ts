@@ -9,7 +9,11 @@ export function replayCommand(): Command {
         'that the attack generator streams; by default the test week of the evaluation protocol.',
     )
     .option('--out <file>', 'where to write it (default: data.replayFile of fraudops.config.json)')
-    .addOption(new Option('--preset <name>', 'dataset to take it from').choices(['default', 'small']).default('default'))
+    .addOption(
+      new Option('--preset <name>', 'dataset to take it from')
+        .choices(['default', 'small'])
+        .default('default'),
+    )
     .option('--start-date <yyyy-mm-dd>', 'first day of the window (default: the test week)')
     .option('--days <n>', 'number of days in the window (default: 7)')
     .action(async (options: { out?: string; preset: string; startDate?: string; days?: string }) => {

@@ -1,18 +1,22 @@
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { loadProjectConfig } from '@fraudops/config';
 import { Command, InvalidArgumentError } from 'commander';
 import { defaultModelUri, replicaEnv, scoringApiEntry } from '../scoring-api-process.ts';
 
 export function parsePort(value: string): number {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('must be an integer 0..65535');
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new InvalidArgumentError('must be an integer 0..65535');
   return port;
 }
 
 export function serveCommand(): Command {
   const config = loadProjectConfig();
   return new Command('serve')
-    .description('Run one scoring-api replica in the foreground (Ctrl-C drains in-flight requests and stops it).')
+    .description(
+      'Run one scoring-api replica in the foreground (Ctrl-C drains in-flight requests and stops it).',
+    )
     .option('--host <host>', 'address to listen on', config.scoringApi.host)
     .option('--port <port>', 'port to listen on', parsePort, config.scoringApi.port)
     .option(
@@ -26,9 +30,11 @@ export function serveCommand(): Command {
         env: replicaEnv({ host: options.host, port: options.port, modelUri: options.model }),
       });
       // The terminal's Ctrl-C reaches the child too (same process group); a SIGTERM sent to us is passed on.
-      process.on('SIGTERM', () => child.kill('SIGTERM'));
+      process.on('SIGTERM', () => {
+        child.kill('SIGTERM');
+      });
       process.on('SIGINT', () => undefined);
-      const code = await new Promise<number>((resolve) => child.once('exit', (status) => resolve(status ?? 1)));
-      process.exitCode = code;
+      const [status] = (await once(child, 'exit')) as [number | null];
+      process.exitCode = status ?? 1;
     });
 }

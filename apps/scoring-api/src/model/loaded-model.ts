@@ -52,9 +52,13 @@ export class LoadedModel {
         graphOptimizationLevel: 'all',
       });
     } catch (error) {
-      throw new ModelRejectedError('unreadable', `model.onnx is not a loadable ONNX model: ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw new ModelRejectedError(
+        'unreadable',
+        `model.onnx is not a loadable ONNX model: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
     }
     const model = new LoadedModel(card, session);
     try {
@@ -119,14 +123,25 @@ export class LoadedModel {
     let probabilities: Float32Array;
     try {
       const output = await this.infer(rows);
-      if (output.type !== 'float32' || output.dims.length !== 2 || output.dims[0] !== rows.length || output.dims[1] !== 2) {
-        throw new Error(`expected float32 [${rows.length}, 2] probabilities, got ${output.type} [${output.dims.join(', ')}]`);
+      if (
+        output.type !== 'float32' ||
+        output.dims.length !== 2 ||
+        output.dims[0] !== rows.length ||
+        output.dims[1] !== 2
+      ) {
+        throw new Error(
+          `expected float32 [${rows.length}, 2] probabilities, got ${output.type} [${output.dims.join(', ')}]`,
+        );
       }
       probabilities = output.data as Float32Array;
     } catch (error) {
-      throw new ModelRejectedError('smoke_test_failed', `smoke prediction failed: ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw new ModelRejectedError(
+        'smoke_test_failed',
+        `smoke prediction failed: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
     }
     for (let row = 0; row < rows.length; row++) {
       const legit = probabilities[row * 2] as number;

@@ -8,7 +8,8 @@ const Ajv = ajvModule.default;
 
 /** Why a model artifact was refused; `reason` is a bounded label value for metrics. */
 export class ModelRejectedError extends Error {
-  readonly reason: 'unreadable' | 'invalid_card' | 'checksum_mismatch' | 'incompatible_graph' | 'smoke_test_failed';
+  readonly reason:
+    'unreadable' | 'invalid_card' | 'checksum_mismatch' | 'incompatible_graph' | 'smoke_test_failed';
 
   constructor(reason: ModelRejectedError['reason'], message: string, options?: ErrorOptions) {
     super(message, options);
@@ -37,8 +38,13 @@ export function parseModelCard(text: string): ModelCard {
     throw new ModelRejectedError('invalid_card', `model.json is not valid JSON: ${(error as Error).message}`);
   }
   if (!validateCard(card)) {
-    const problems = (validateCard.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`.trim());
-    throw new ModelRejectedError('invalid_card', `model.json does not match the model card schema: ${problems.join('; ')}`);
+    const problems = (validateCard.errors ?? []).map((e) =>
+      `${e.instancePath || '/'} ${e.message ?? ''}`.trim(),
+    );
+    throw new ModelRejectedError(
+      'invalid_card',
+      `model.json does not match the model card schema: ${problems.join('; ')}`,
+    );
   }
   const unknown = card.feature_order.filter((name) => !requiredNumericFields.has(name));
   if (unknown.length > 0) {

@@ -4,6 +4,13 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Admitted requests not yet answered (probes and scrapes excluded). */
+    requestsInFlight: () => number;
+  }
+}
+
 export interface LoadSheddingOptions {
   maxInFlight: number;
   /** Routes that are always admitted. */
@@ -13,6 +20,7 @@ export interface LoadSheddingOptions {
 async function loadSheddingPlugin(app: FastifyInstance, options: LoadSheddingOptions): Promise<void> {
   const exempt = new Set(options.exempt);
   let inFlight = 0;
+  app.decorate('requestsInFlight', () => inFlight);
 
   app.addHook('onRequest', async (request, reply) => {
     if (exempt.has(request.routeOptions.url ?? '')) return;

@@ -26,7 +26,10 @@ async function modelPlugin(app: FastifyInstance, options: ModelPluginOptions): P
     loaded(model, previous) {
       metrics.modelLoads.inc({ result: 'loaded', reason: '' });
       metrics.modelInfo.reset();
-      metrics.modelInfo.set({ name: model.card.name, version: model.version, model_type: model.card.model_type }, 1);
+      metrics.modelInfo.set(
+        { name: model.card.name, version: model.version, model_type: model.card.model_type },
+        1,
+      );
       metrics.modelReady.set(1);
       log.info({ version: model.version, previous: previous?.version ?? null }, 'model loaded and serving');
     },

@@ -42,7 +42,9 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
       const model = app.models.current;
       if (closing) return reply.code(503).send({ status: 'not ready', reason: 'shutting down' });
       if (model === null) {
-        return reply.code(503).send({ status: 'not ready', reason: `no valid model from ${app.models.sourceDescription}` });
+        return reply
+          .code(503)
+          .send({ status: 'not ready', reason: `no valid model from ${app.models.sourceDescription}` });
       }
       return { status: 'ready', model_version: model.version };
     },

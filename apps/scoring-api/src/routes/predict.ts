@@ -1,7 +1,13 @@
 import type { Transaction } from '@fraudops/contracts';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { LoadedModel } from '../model/loaded-model.ts';
-import { batchRequestSchema, batchResponseSchema, scoreRef, scoringErrorResponses, transactionRef } from '../schemas.ts';
+import {
+  batchRequestSchema,
+  batchResponseSchema,
+  scoreRef,
+  scoringErrorResponses,
+  transactionRef,
+} from '../schemas.ts';
 import { scoreTransactions } from '../scoring.ts';
 
 export interface PredictRoutesOptions {
@@ -48,7 +54,10 @@ export async function predictRoutes(app: FastifyInstance, options: PredictRoutes
         tags: ['scoring'],
         body: batchRequestSchema(options.batchMaxItems),
         response: {
-          200: { description: 'One score per transaction, in request order, all from one model.', ...batchResponseSchema },
+          200: {
+            description: 'One score per transaction, in request order, all from one model.',
+            ...batchResponseSchema,
+          },
           ...scoringErrorResponses,
         },
       },

@@ -43,7 +43,8 @@ export async function writeModelVariant(
 ): Promise<ModelCard> {
   await cp(trainedModelDir(), dir, { recursive: true });
   let card = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as ModelCard;
-  if (change.onnx) await writeFile(join(dir, 'model.onnx'), change.onnx(await readFile(join(dir, 'model.onnx'))));
+  if (change.onnx)
+    await writeFile(join(dir, 'model.onnx'), change.onnx(await readFile(join(dir, 'model.onnx'))));
   if (change.card) card = change.card(card);
   await writeFile(join(dir, 'model.json'), JSON.stringify(card, null, 2));
   return card;
@@ -69,6 +70,10 @@ export async function replayTransactions(count: number): Promise<Transaction[]> 
 }
 
 /** What a live client would send: the labels removed. */
-export function unlabelled({ tx_fraud: _f, tx_fraud_scenario: _s, ...transaction }: Transaction): Transaction {
+export function unlabelled({
+  tx_fraud: _f,
+  tx_fraud_scenario: _s,
+  ...transaction
+}: Transaction): Transaction {
   return transaction;
 }

@@ -15,7 +15,8 @@ declare module 'vitest' {
 
 function ml(python: string, cwd: string, args: string[]): void {
   const result = spawnSync(python, ['-m', 'fraudops_ml', ...args], { cwd, stdio: 'inherit' });
-  if (result.status !== 0) throw new Error(`python -m fraudops_ml ${args.join(' ')} failed (exit ${result.status})`);
+  if (result.status !== 0)
+    throw new Error(`python -m fraudops_ml ${args.join(' ')} failed (exit ${result.status})`);
 }
 
 export default function setup(project: TestProject): void {
@@ -25,10 +26,26 @@ export default function setup(project: TestProject): void {
   const modelsDir = join(root, 'models');
   const replayFile = join(dataDir, 'replay.jsonl');
   if (!existsSync(join(modelsDir, 'current', 'model.json'))) {
-    ml(config.ml.python, config.root, ['train', '--preset', 'small', '--data-dir', dataDir, '--models-dir', modelsDir]);
+    ml(config.ml.python, config.root, [
+      'train',
+      '--preset',
+      'small',
+      '--data-dir',
+      dataDir,
+      '--models-dir',
+      modelsDir,
+    ]);
   }
   if (!existsSync(replayFile)) {
-    ml(config.ml.python, config.root, ['replay', '--preset', 'small', '--data-dir', dataDir, '--out', replayFile]);
+    ml(config.ml.python, config.root, [
+      'replay',
+      '--preset',
+      'small',
+      '--data-dir',
+      dataDir,
+      '--out',
+      replayFile,
+    ]);
   }
   project.provide('modelDir', realpathSync(join(modelsDir, 'current')));
   project.provide('replayFile', replayFile);
