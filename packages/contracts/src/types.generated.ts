@@ -101,7 +101,7 @@ export interface Score {
 }
 
 /**
- * A card transaction to score: the course's columns plus the handbook's 15 model inputs, computed by ml/fraudops_ml/features.py. The Kafka value of topic `transactions` and the body of POST /predict.
+ * A card transaction to score: the course's columns plus the handbook's 15 model inputs, computed by ml/src/fraudops_ml/features.py. The Kafka value of topic `transactions` and the body of POST /predict.
  */
 export interface Transaction {
   /**

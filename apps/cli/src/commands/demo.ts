@@ -1,12 +1,10 @@
 // The README's demo: a trained model behind a running scoring API, proven by scoring real transactions.
-import { once } from 'node:events';
 import { createReadStream, existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { loadProjectConfig, type ProjectConfig } from '@fraudops/config';
 import type { Score, Transaction } from '@fraudops/contracts';
-import { logFile, runningPid, startDaemon, waitForHttpOk } from '@fraudops/stack';
+import { assertPortFree, logFile, runningPid, startDaemon, waitForHttpOk } from '@fraudops/stack';
 import { Command } from 'commander';
 import { CliError } from '../cli-error.ts';
 import { runMl } from '../python.ts';
@@ -67,7 +65,11 @@ async function ensureScoringApi(config: ProjectConfig): Promise<string> {
   const name = DEMO_DAEMONS[0];
   let pid = runningPid(config.run, name);
   if (pid === null) {
-    await assertPortFree(host, port);
+    await assertPortFree(host, port, 'free it or change scoringApi.port in fraudops.config.json').catch(
+      (error: unknown) => {
+        throw new CliError((error as Error).message);
+      },
+    );
     step(`starting the scoring API on ${baseUrl} (log: ${logFile(config.run, name)})`);
     pid = startDaemon(config.run, {
       name,
@@ -87,23 +89,6 @@ async function ensureScoringApi(config: ProjectConfig): Promise<string> {
     throw new CliError(`${(error as Error).message}; see ${logFile(config.run, name)}`);
   });
   return baseUrl;
-}
-
-async function assertPortFree(host: string, port: number): Promise<void> {
-  const server = createServer();
-  server.listen(port, host);
-  try {
-    await once(server, 'listening');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new CliError(
-      code === 'EADDRINUSE'
-        ? `port ${port} on ${host} is already in use by another program; free it or change scoringApi.port in fraudops.config.json`
-        : `cannot listen on ${host}:${port}: ${(error as Error).message}`,
-    );
-  } finally {
-    server.close();
-  }
 }
 
 /** The first `fraud` fraudulent and `genuine` genuine transactions of the replay file, in file order. */

@@ -14,19 +14,14 @@ export function trainCommand(): Command {
         .choices(['default', 'small'])
         .default('default'),
     )
-    .option('--seed <n>', 'random seed of the simulation and training', '42')
-    .action(async (options: { preset: string; seed: string }) => {
+    .option('--seed <n>', 'random seed of the training (default 0)')
+    .option('--data-seed <n>', 'random seed of the simulated dataset (default 0)')
+    .action(async (options: { preset: string; seed?: string; dataSeed?: string }) => {
       const config = loadProjectConfig();
-      await runMl(config, [
-        'train',
-        '--data-dir',
-        config.data.dir,
-        '--models-dir',
-        config.model.modelsDir,
-        '--preset',
-        options.preset,
-        '--seed',
-        options.seed,
-      ]);
+      const args = ['train', '--data-dir', config.data.dir, '--models-dir', config.model.modelsDir];
+      args.push('--preset', options.preset);
+      if (options.seed !== undefined) args.push('--seed', options.seed);
+      if (options.dataSeed !== undefined) args.push('--data-seed', options.dataSeed);
+      await runMl(config, args);
     });
 }

@@ -12,12 +12,20 @@ export interface ModelArtifact {
   onnx: Uint8Array;
 }
 
+interface PendingScore {
+  transactions: readonly Transaction[];
+  resolve: (fraudProbabilities: Float32Array) => void;
+  reject: (error: unknown) => void;
+}
+
 export class LoadedModel {
   readonly card: ModelCard;
   private readonly session: ort.InferenceSession;
   private readonly featureOrder: readonly string[];
   private inFlight = 0;
   private retired = false;
+  /** Score calls waiting for the next micro-batch. */
+  private queue: PendingScore[] = [];
 
   private constructor(card: ModelCard, session: ort.InferenceSession) {
     this.card = card;
@@ -71,14 +79,40 @@ export class LoadedModel {
     return model;
   }
 
-  /** Fraud probabilities, one per transaction, in order. */
-  async score(transactions: readonly Transaction[]): Promise<Float32Array> {
-    this.inFlight++;
+  /**
+   * Fraud probabilities, one per transaction, in order.
+   *
+   * Calls made while the event loop handles one batch of I/O are scored together in a single run (dynamic
+   * batching, as model servers do): a run costs a fixed ~20-30 µs on top of its rows, and ONNX Runtime's
+   * Node binding computes on the main thread, so one run per request would waste most of a busy replica.
+   */
+  score(transactions: readonly Transaction[]): Promise<Float32Array> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ transactions, resolve, reject });
+      if (this.queue.length === 1) {
+        // Counted from now, so that retire() cannot release the session under a scheduled run.
+        this.inFlight++;
+        setImmediate(() => void this.flush());
+      }
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.queue;
+    this.queue = [];
     try {
-      const probabilities = (await this.infer(transactions)).data as Float32Array;
-      const fraud = new Float32Array(transactions.length);
+      const rows =
+        batch.length === 1 ? (batch[0] as PendingScore).transactions : batch.flatMap((p) => p.transactions);
+      const probabilities = (await this.infer(rows)).data as Float32Array;
+      const fraud = new Float32Array(rows.length);
       for (let row = 0; row < fraud.length; row++) fraud[row] = probabilities[row * 2 + 1] as number;
-      return fraud;
+      let offset = 0;
+      for (const pending of batch) {
+        pending.resolve(fraud.subarray(offset, offset + pending.transactions.length));
+        offset += pending.transactions.length;
+      }
+    } catch (error) {
+      for (const pending of batch) pending.reject(error);
     } finally {
       this.inFlight--;
       if (this.retired && this.inFlight === 0) void this.session.release();

@@ -1,9 +1,8 @@
 // Runs src/server.ts as a real process on a free loopback port, for tests of signals, sockets and fuzzing.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { waitForHttpOk } from '@fraudops/stack';
+import { freePort, waitForHttpOk } from '@fraudops/stack';
 
 export interface ServerProcess {
   url: string;
@@ -11,14 +10,6 @@ export interface ServerProcess {
   /** Everything the process wrote, for assertions and for failure messages. */
   output: () => string;
   exited: Promise<number | null>;
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  return port;
 }
 
 export async function startServer(env: Record<string, string>): Promise<ServerProcess> {

@@ -1,0 +1,142 @@
+"""The exported model: ONNX parity, a valid model card, and behaviour on twin transactions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pytest
+
+from fraudops_ml import cli, contracts, data, export, train
+from fraudops_ml.evaluate import get_train_test_set
+from fraudops_ml.features import feature_matrix
+
+
+def onnx_fraud_scores(result: export.ExportResult, x: npt.NDArray[np.float32]) -> np.ndarray:
+    """Column 1 of the exported model's probabilities, through ONNX Runtime."""
+    model_bytes = (result.model_dir / "model.onnx").read_bytes()
+    return export.onnx_probabilities(model_bytes, x)[:, 1]
+
+
+@pytest.mark.parametrize("name", train.CANDIDATES)
+def test_every_candidate_converts_with_parity(
+    name: str, small_frame: pd.DataFrame, feature_order: list[str]
+) -> None:
+    train_df, test_df = get_train_test_set(small_frame, dt.date(2018, 7, 25))
+    model = train.build_candidate(name, seed=0).fit(
+        feature_matrix(train_df, feature_order), train_df["tx_fraud"].to_numpy()
+    )
+    proto = export.to_onnx(model, len(feature_order))
+    x_test = feature_matrix(test_df, feature_order)
+    diff = export.parity_max_abs_diff(model, proto.SerializeToString(), x_test)
+    assert diff <= export.PARITY_TOLERANCE
+
+
+def test_export_reports_parity_on_the_whole_test_week(
+    exported: export.ExportResult, trained: train.TrainingResult
+) -> None:
+    assert exported.parity_max_abs_diff <= export.PARITY_TOLERANCE
+    x_test = feature_matrix(trained.test_frame, trained.feature_order)
+    p = export.onnx_probabilities((exported.model_dir / "model.onnx").read_bytes(), x_test)
+    assert p.dtype == np.float32
+    assert p.shape == (len(trained.test_frame), 2)
+    np.testing.assert_allclose(p.sum(axis=1), 1.0, atol=1e-5)
+
+
+def test_model_card_is_valid_and_matches_the_artifact(
+    exported: export.ExportResult, small_dataset: data.Dataset, feature_order: list[str]
+) -> None:
+    card = json.loads((exported.model_dir / "model.json").read_text())
+    contracts.validate(card, "model-card.schema.json")
+    onnx_bytes = (exported.model_dir / card["artifact"]["file"]).read_bytes()
+    sha = hashlib.sha256(onnx_bytes).hexdigest()
+    assert card["artifact"]["sha256"] == sha
+    assert card["version"].endswith(sha[:8])
+    assert card["feature_order"] == feature_order
+    assert card["data_hash"] == small_dataset.data_hash
+    assert (card["training_window"], card["test_window"]) == (
+        {"start": "2018-07-25", "end": "2018-08-01"},
+        {"start": "2018-08-08", "end": "2018-08-15"},
+    )
+    assert (exported.model_dir / "evaluation.md").read_text().count(card["model_type"]) >= 1
+    current = exported.model_dir.parent / export.CURRENT_LINK
+    assert current.resolve() == exported.model_dir.resolve()
+
+
+def test_onnx_graph_interface(exported: export.ExportResult, feature_order: list[str]) -> None:
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(str(exported.model_dir / "model.onnx"))
+    (model_input,) = session.get_inputs()
+    assert (model_input.name, model_input.type) == (export.INPUT_NAME, "tensor(float)")
+    assert model_input.shape[1] == len(feature_order)
+    outputs = {o.name: o for o in session.get_outputs()}
+    assert outputs[export.PROBABILITY_OUTPUT].type == "tensor(float)"
+
+
+def test_selection_uses_validation_not_test(trained: train.TrainingResult) -> None:
+    best = max(trained.results, key=lambda r: r.validation.average_precision)
+    assert trained.chosen == best.name
+    assert 0 < trained.threshold < 1
+    chosen = trained.result(trained.chosen)
+    assert chosen.test.auc_roc > 0.7  # far better than chance on the held-out week
+
+
+def genuine_test_rows(trained: train.TrainingResult) -> pd.DataFrame:
+    test = trained.test_frame
+    return test[(test["tx_fraud"] == 0) & (test["tx_amount"] < 150)].head(2000)
+
+
+def test_high_terminal_risk_scores_higher_than_its_twin(
+    exported: export.ExportResult, trained: train.TrainingResult
+) -> None:
+    base = genuine_test_rows(trained).copy()
+    for w in (1, 7, 30):
+        base[f"terminal_id_risk_{w}day_window"] = 0.0
+        base[f"terminal_id_nb_tx_{w}day_window"] = np.maximum(
+            base[f"terminal_id_nb_tx_{w}day_window"], w
+        )
+    risky = base.copy()
+    for w in (1, 7, 30):
+        risky[f"terminal_id_risk_{w}day_window"] = 0.8
+    p_base = onnx_fraud_scores(exported, feature_matrix(base, trained.feature_order))
+    p_risky = onnx_fraud_scores(exported, feature_matrix(risky, trained.feature_order))
+    assert p_risky.mean() > p_base.mean() + 0.2
+    assert (p_risky > p_base).mean() > 0.9
+
+
+def test_amount_over_220_scores_higher_than_its_twin(
+    exported: export.ExportResult, trained: train.TrainingResult
+) -> None:
+    base = genuine_test_rows(trained)
+    large = base.copy()
+    large["tx_amount"] = 300.0
+    p_base = onnx_fraud_scores(exported, feature_matrix(base, trained.feature_order))
+    p_large = onnx_fraud_scores(exported, feature_matrix(large, trained.feature_order))
+    assert p_large.mean() > p_base.mean() + 0.2
+    assert (p_large > p_base).mean() > 0.9
+
+
+def test_scores_do_not_depend_on_batch_order(
+    exported: export.ExportResult, trained: train.TrainingResult
+) -> None:
+    x = feature_matrix(genuine_test_rows(trained), trained.feature_order)
+    perm = np.random.default_rng(0).permutation(len(x))
+    np.testing.assert_array_equal(
+        onnx_fraud_scores(exported, x)[perm], onnx_fraud_scores(exported, x[perm])
+    )
+
+
+def test_parity_command_rechecks_an_export(
+    exported: export.ExportResult, small_dataset: data.Dataset, capsys: pytest.CaptureFixture[str]
+) -> None:
+    current = exported.model_dir.parent / export.CURRENT_LINK
+    code = cli.main(
+        ["parity", "--model-dir", str(current), "--data-dir", str(small_dataset.path.parent)]
+    )
+    assert code == 0
+    assert "parity ok" in capsys.readouterr().out
