@@ -8,6 +8,7 @@ import { assertPortFree, logFile, runningPid, startDaemon, waitForHttpOk } from 
 import { Command } from 'commander';
 import { CliError } from '../cli-error.ts';
 import { runMl } from '../python.ts';
+import { formatTable } from '../table.ts';
 import { defaultModelUri, replicaEnv, scoringApiEntry } from '../scoring-api-process.ts';
 
 export const DEMO_DAEMONS = ['scoring-api'] as const;
@@ -141,19 +142,19 @@ const SCENARIOS = [
 function printScores(transactions: readonly Transaction[], scores: readonly Score[]): void {
   const rows = transactions.map((transaction, i) => {
     const score = scores[i] as Score;
-    const actual = SCENARIOS[transaction.tx_fraud_scenario ?? 0] ?? 'unknown';
     const right = score.is_fraud === (transaction.tx_fraud === 1);
-    return {
-      transaction: transaction.transaction_id,
-      time: transaction.tx_datetime,
-      amount: transaction.tx_amount.toFixed(2),
-      actual,
-      'fraud probability': score.fraud_probability.toFixed(4),
-      verdict: score.is_fraud ? 'FRAUD' : 'ok',
-      '': right ? 'right' : 'WRONG',
-    };
+    return [
+      String(transaction.transaction_id),
+      transaction.tx_datetime,
+      transaction.tx_amount.toFixed(2).padStart(8),
+      SCENARIOS[transaction.tx_fraud_scenario ?? 0] ?? 'unknown',
+      score.fraud_probability.toFixed(4),
+      score.is_fraud ? 'FRAUD' : 'ok',
+      right ? 'right' : 'WRONG',
+    ];
   });
-  console.table(rows);
+  const header = ['transaction', 'time', '  amount', 'actual', 'fraud probability', 'verdict', ''];
+  console.log(formatTable(header, rows));
   console.log(`model version: ${scores[0]?.model_version ?? 'none'}`);
 }
 
