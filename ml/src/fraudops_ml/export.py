@@ -20,20 +20,16 @@ import numpy as np
 import numpy.typing as npt
 import onnx
 import onnxruntime as ort
-from onnxmltools.convert.xgboost.operator_converters.XGBoost import convert_xgboost
-from skl2onnx import convert_sklearn, update_registered_converter
-from skl2onnx.common.data_types import FloatTensorType
-from skl2onnx.common.shape_calculator import calculate_linear_classifier_output_shapes
-from xgboost import XGBClassifier
 
 from fraudops_ml import contracts
 from fraudops_ml.features import feature_matrix
-from fraudops_ml.train import TrainingResult, format_table
+from fraudops_ml.onnx_convert import INPUT_NAME as INPUT_NAME
+from fraudops_ml.onnx_convert import PROBABILITY_OUTPUT as PROBABILITY_OUTPUT
+from fraudops_ml.onnx_convert import TARGET_OPSET as TARGET_OPSET
+from fraudops_ml.onnx_convert import to_onnx as to_onnx
+from fraudops_ml.train import AP_TOLERANCE, COST_TIE_RATIO, TrainingResult, format_table
 
 MODEL_NAME = "fraud-detector"
-INPUT_NAME = "features"
-PROBABILITY_OUTPUT = "probabilities"
-TARGET_OPSET = {"": 17, "ai.onnx.ml": 3}
 PARITY_TOLERANCE = 1e-5
 CURRENT_LINK = "current"
 
@@ -55,45 +51,6 @@ class ExportResult:
     model_dir: Path
     card: dict[str, Any]
     parity_max_abs_diff: float
-
-
-def to_onnx(model: Any, n_features: int) -> onnx.ModelProto:
-    """Convert a fitted candidate to ONNX.
-
-    The graph has a float32 input ``features`` [N, n_features] and a plain float32 [N, 2] output
-    ``probabilities`` (no ZipMap).
-
-    Args:
-        model: fitted scikit-learn estimator or pipeline, or XGBClassifier.
-        n_features: number of input columns.
-
-    Returns:
-        The ONNX model, one opset entry per domain.
-    """
-    update_registered_converter(
-        XGBClassifier,
-        "XGBoostXGBClassifier",
-        calculate_linear_classifier_output_shapes,
-        convert_xgboost,
-        options={"nocl": [True, False], "zipmap": [True, False, "columns"]},
-    )
-    proto: onnx.ModelProto = convert_sklearn(
-        model,
-        initial_types=[(INPUT_NAME, FloatTensorType([None, n_features]))],
-        options={id(model): {"zipmap": False}},
-        target_opset=TARGET_OPSET,
-    )
-    versions: dict[str, int] = {}
-    for entry in proto.opset_import:
-        versions[entry.domain] = max(versions.get(entry.domain, 0), entry.version)
-    del proto.opset_import[:]
-    for domain, version in sorted(versions.items()):
-        proto.opset_import.append(onnx.helper.make_opsetid(domain, version))
-    outputs = [o.name for o in proto.graph.output]
-    if PROBABILITY_OUTPUT not in outputs:
-        raise RuntimeError(f"converted model has outputs {outputs}, not {PROBABILITY_OUTPUT!r}")
-    onnx.checker.check_model(proto)
-    return proto
 
 
 def onnx_probabilities(model_bytes: bytes, x: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
@@ -223,6 +180,12 @@ def evaluation_markdown(result: TrainingResult, card: dict[str, Any], parity: fl
         Markdown text.
     """
     split, val = result.split, result.validation_split
+    best_ap = max(r.validation.average_precision for r in result.results)
+    eligible = ", ".join(
+        f"{r.name} ({r.validation.average_precision:.3f}, {r.validation_us_per_row:.2f} µs/row)"
+        for r in result.results
+        if r.validation.average_precision >= best_ap - AP_TOLERANCE - 1e-12
+    )
     return "\n".join(
         [
             f"# {card['name']} {card['version']}",
@@ -232,7 +195,17 @@ def evaluation_markdown(result: TrainingResult, card: dict[str, Any], parity: fl
             "known-compromised cards removed (handbook protocol, 7-day delay)",
             f"- validation: trained {val.train_start} .. {val.train_end}, validated on "
             f"{val.test_start} .. {val.test_end} (exclusive)",
-            f"- chosen: **{result.chosen}** (best validation average precision, marked *)",
+            f"- chosen: **{result.chosen}** (marked *), by the serving-aware rule: among the "
+            f"candidates whose validation average precision is within {AP_TOLERANCE} (absolute) "
+            "of the best, the cheapest to serve on the validation week (`val µs/row`; costs "
+            f"within {COST_TIE_RATIO:.0%} of the cheapest count as equal, then the higher "
+            "validation AP wins); the test week is never used for selection",
+            f"- eligible (validation AP >= {best_ap - AP_TOLERANCE:.3f}): {eligible}",
+            "- serving cost: ONNX Runtime CPU, intra_op_num_threads = inter_op_num_threads = 1, "
+            "sequential execution, median of 7 runs on different batches of 1,000 real rows, in "
+            "µs per row, of each candidate's ONNX export (fitted on the training week): "
+            "`val µs/row` on validation-week rows (used for selection), "
+            "`µs/row (ONNX, 1 thread)` on test-week rows (reported only)",
             f"- threshold: {result.threshold:.6f} ({result.threshold_method})",
             f"- ONNX parity on the test week ({len(result.test_frame):,} rows): "
             f"max abs diff {parity:.3g}",

@@ -11,7 +11,7 @@ import numpy.typing as npt
 import pandas as pd
 import pytest
 
-from fraudops_ml import cli, contracts, data, export, train
+from fraudops_ml import cli, contracts, data, export, serving_cost, train
 from fraudops_ml.evaluate import get_train_test_set
 from fraudops_ml.features import feature_matrix
 
@@ -48,7 +48,10 @@ def test_export_reports_parity_on_the_whole_test_week(
 
 
 def test_model_card_is_valid_and_matches_the_artifact(
-    exported: export.ExportResult, small_dataset: data.Dataset, feature_order: list[str]
+    exported: export.ExportResult,
+    trained: train.TrainingResult,
+    small_dataset: data.Dataset,
+    feature_order: list[str],
 ) -> None:
     card = json.loads((exported.model_dir / "model.json").read_text())
     contracts.validate(card, "model-card.schema.json")
@@ -62,7 +65,10 @@ def test_model_card_is_valid_and_matches_the_artifact(
         {"start": "2018-07-25", "end": "2018-08-01"},
         {"start": "2018-08-08", "end": "2018-08-15"},
     )
-    assert (exported.model_dir / "evaluation.md").read_text().count(card["model_type"]) >= 1
+    assert card["model_type"] == trained.chosen
+    evaluation = (exported.model_dir / "evaluation.md").read_text()
+    assert f"| {card['model_type']} * |" in evaluation.replace("  ", " ")
+    assert "µs/row (ONNX, 1 thread)" in evaluation
     current = exported.model_dir.parent / export.CURRENT_LINK
     assert current.resolve() == exported.model_dir.resolve()
 
@@ -79,8 +85,12 @@ def test_onnx_graph_interface(exported: export.ExportResult, feature_order: list
 
 
 def test_selection_uses_validation_not_test(trained: train.TrainingResult) -> None:
-    best = max(trained.results, key=lambda r: r.validation.average_precision)
-    assert trained.chosen == best.name
+    assert [r.name for r in trained.results] == list(train.CANDIDATES)
+    assert trained.chosen == train.select_candidate([r.score() for r in trained.results])
+    best_ap = max(r.validation.average_precision for r in trained.results)
+    chosen_val = trained.result(trained.chosen).validation.average_precision
+    assert chosen_val >= best_ap - train.AP_TOLERANCE
+    assert all(r.us_per_row > 0 and r.validation_us_per_row > 0 for r in trained.results)
     assert 0 < trained.threshold < 1
     chosen = trained.result(trained.chosen)
     assert chosen.test.auc_roc > 0.7  # far better than chance on the held-out week
@@ -105,7 +115,11 @@ def test_high_terminal_risk_scores_higher_than_its_twin(
         risky[f"terminal_id_risk_{w}day_window"] = 0.8
     p_base = onnx_fraud_scores(exported, feature_matrix(base, trained.feature_order))
     p_risky = onnx_fraud_scores(exported, feature_matrix(risky, trained.feature_order))
-    assert p_risky.mean() > p_base.mean() + 0.2
+    # +0.1 (was +0.2, calibrated on the 100-tree unlimited forest): on this small preset every
+    # cheaper candidate the serving-aware rule can pick lands at +0.14..+0.17 (the 25/50-tree
+    # forests, tuned XGBoost), the default-preset winner at +0.2. Still >10x the twin's score.
+    assert p_risky.mean() > p_base.mean() + 0.1
+    assert p_risky.mean() > 10 * p_base.mean()
     assert (p_risky > p_base).mean() > 0.9
 
 
@@ -140,3 +154,35 @@ def test_parity_command_rechecks_an_export(
     )
     assert code == 0
     assert "parity ok" in capsys.readouterr().out
+
+
+def fitted_tiny(name: str, n_rows: int = 2000) -> tuple[object, npt.NDArray[np.float32]]:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(n_rows, 15)).astype(np.float32)
+    y = (x[:, 0] + 0.5 * rng.normal(size=n_rows) > 1.0).astype(np.int64)
+    return train.build_candidate(name, seed=0).fit(x, y), x
+
+
+def test_onnx_cost_is_median_run_time_per_row_with_a_fake_clock() -> None:
+    model, x = fitted_tiny("decision_tree")
+    model_bytes = export.to_onnx(model, 15).SerializeToString()
+    ticks = iter(np.arange(0.0, 100.0, 0.004))  # every run takes 4 ms
+    cost = serving_cost.onnx_us_per_row(
+        model_bytes, x, batch_rows=1000, runs=5, clock=lambda: next(ticks)
+    )
+    assert cost == pytest.approx(4.0)
+
+
+def test_onnx_session_for_the_cost_is_single_threaded() -> None:
+    model, _ = fitted_tiny("decision_tree", 200)
+    session = serving_cost.single_thread_session(export.to_onnx(model, 15).SerializeToString())
+    options = session.get_session_options()
+    assert (options.intra_op_num_threads, options.inter_op_num_threads) == (1, 1)
+
+
+def test_a_large_forest_costs_more_than_a_shallow_tree() -> None:
+    tree, x = fitted_tiny("decision_tree")
+    forest, _ = fitted_tiny("random_forest")
+    tree_cost = serving_cost.model_us_per_row(tree, x)
+    forest_cost = serving_cost.model_us_per_row(forest, x)
+    assert 0 < tree_cost < forest_cost
