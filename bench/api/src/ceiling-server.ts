@@ -20,5 +20,7 @@ const server = createServer((request, response) => {
   });
 });
 server.keepAliveTimeout = 72_000;
-server.listen(Number(process.env.PORT), '127.0.0.1', () => console.log('listening'));
+server.listen(Number(process.env.PORT), '127.0.0.1', () => {
+  console.log('listening');
+});
 process.on('SIGTERM', () => server.close(() => process.exit(0)));

@@ -3,6 +3,7 @@
 // shed: an overloaded replica must still be seen as alive and be scraped.
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { Gauge } from 'prom-client';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -22,12 +23,28 @@ async function loadSheddingPlugin(app: FastifyInstance, options: LoadSheddingOpt
   let inFlight = 0;
   app.decorate('requestsInFlight', () => inFlight);
 
-  app.addHook('onRequest', async (request, reply) => {
-    if (exempt.has(request.routeOptions.url ?? '')) return;
+  new Gauge({
+    name: 'scoring_api_http_requests_in_flight',
+    help: 'Admitted requests not yet answered (probes and scrapes excluded).',
+    registers: [app.metrics.registry],
+    collect() {
+      this.set(inFlight);
+    },
+  });
+  const rejected = app.metrics.httpRequestsRejected.labels({ reason: 'overload' });
+  const onClose = (): void => {
+    inFlight--;
+  };
+
+  app.addHook('onRequest', (request, reply, done) => {
+    if (exempt.has(request.routeOptions.url ?? '')) {
+      done();
+      return;
+    }
     if (inFlight >= options.maxInFlight) {
-      app.metrics.httpRequestsRejected.inc({ reason: 'overload' });
+      rejected.inc();
       request.log.debug({ inFlight }, 'shedding request: too many in flight');
-      return reply
+      void reply
         .code(429)
         .header('retry-after', '1')
         .send({
@@ -35,14 +52,12 @@ async function loadSheddingPlugin(app: FastifyInstance, options: LoadSheddingOpt
           error: 'Too Many Requests',
           message: `this replica is at its limit of ${options.maxInFlight} requests in flight; retry after 1 s`,
         });
+      return;
     }
     inFlight++;
-    app.metrics.httpRequestsInFlight.set(inFlight);
     // 'close' fires exactly once per response, also when the client goes away first.
-    reply.raw.once('close', () => {
-      inFlight--;
-      app.metrics.httpRequestsInFlight.set(inFlight);
-    });
+    reply.raw.once('close', onClose);
+    done();
   });
 }
 
