@@ -4,15 +4,19 @@ import { demoCommand } from './commands/demo.ts';
 import { downCommand } from './commands/down.ts';
 import { replayCommand } from './commands/replay.ts';
 import { serveCommand } from './commands/serve.ts';
+import { statusCommand } from './commands/status.ts';
 import { trainCommand } from './commands/train.ts';
+import { upCommand } from './commands/up.ts';
 import { CliError } from './cli-error.ts';
 
 const program = new Command('fraudops')
   .description(
-    'Fraud detection in production: train the model, serve it, and (soon) attack, watch and retrain it.',
+    'Fraud detection in production: train the model, serve it, run the embedded stack (replicas under a local HPA twin, Prometheus, Alertmanager, nginx), and watch it.',
   )
   .showHelpAfterError('(run with --help for usage)')
   .addCommand(demoCommand())
+  .addCommand(upCommand())
+  .addCommand(statusCommand())
   .addCommand(trainCommand())
   .addCommand(replayCommand())
   .addCommand(serveCommand())

@@ -20,6 +20,23 @@ export interface ProjectConfig {
     shutdownTimeoutMs: number;
   };
   run: { pidsDir: string; logsDir: string };
+  stack: StackConfig;
+}
+
+export interface Endpoint {
+  host: string;
+  port: number;
+}
+
+export interface StackConfig {
+  namespace: string;
+  deployment: string;
+  gateway: Endpoint & { rateLimit: { requestsPerSecond: number; burst: number } };
+  replicas: { host: string; basePort: number };
+  prometheus: Endpoint;
+  alertmanager: Endpoint;
+  receiver: Endpoint & { notificationsFile: string };
+  exporter: Endpoint;
 }
 
 export const repositoryRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -47,5 +64,9 @@ export function loadProjectConfig(env: NodeJS.ProcessEnv = process.env): Project
     data: { dir: at(raw.data.dir), replayFile: at(raw.data.replayFile) },
     ml: { project: at(raw.ml.project), python: at(raw.ml.python) },
     run: { pidsDir: at(raw.run.pidsDir), logsDir: at(raw.run.logsDir) },
+    stack: {
+      ...raw.stack,
+      receiver: { ...raw.stack.receiver, notificationsFile: at(raw.stack.receiver.notificationsFile) },
+    },
   };
 }

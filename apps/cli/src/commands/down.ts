@@ -1,16 +1,21 @@
 import { loadProjectConfig } from '@fraudops/config';
-import { stopDaemon } from '@fraudops/stack';
+import { STACK_DAEMONS, killOrphanReplicas, stackLayout, stopDaemon } from '@fraudops/stack';
 import { Command } from 'commander';
 import { DEMO_DAEMONS } from './demo.ts';
 
 export function downCommand(): Command {
   return new Command('down')
-    .description('Stop every background process the demo started (in-flight requests drain first).')
+    .description(
+      'Stop everything fraudops started, in reverse order: replicas drain first; replicas left behind by a ' +
+        'crashed controller are killed. Safe to run when nothing is running.',
+    )
     .action(async () => {
       const config = loadProjectConfig();
-      for (const name of DEMO_DAEMONS) {
-        const stopped = await stopDaemon(config.run, name);
-        console.log(stopped ? `stopped ${name}` : `${name} was not running`);
+      for (const name of [...[...STACK_DAEMONS].reverse(), ...DEMO_DAEMONS]) {
+        if (await stopDaemon(config.run, name)) console.log(`stopped ${name}`);
       }
+      for (const pod of killOrphanReplicas(stackLayout(config)))
+        console.log(`killed orphaned replica ${pod}`);
+      console.log('fraudops is down');
     });
 }

@@ -1,0 +1,67 @@
+import { loadProjectConfig } from '@fraudops/config';
+import {
+  fetchClusterStatus,
+  monitoringHooks,
+  readStackProfile,
+  runningPid,
+  stackComponents,
+  stackLayout,
+} from '@fraudops/stack';
+import { Command } from 'commander';
+import { formatTable } from '../table.ts';
+
+async function healthy(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    await response.body?.cancel();
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+export function statusCommand(): Command {
+  return new Command('status')
+    .description(
+      'Show each component of the embedded stack (pid, address, health), the replicas and the HPA twin.',
+    )
+    .action(async () => {
+      const config = loadProjectConfig();
+      const layout = stackLayout(config);
+      const profile = await readStackProfile(layout);
+      const components = stackComponents(config, layout, profile, monitoringHooks(config));
+      const rows = await Promise.all(
+        components.map(async (c) => {
+          const pid = runningPid(config.run, c.name);
+          const url = `http://${c.host}:${c.port}${c.healthPath}`;
+          const health = pid === null ? 'stopped' : (await healthy(url)) ? 'healthy' : 'UNHEALTHY';
+          return [c.name, pid === null ? '-' : String(pid), `${c.host}:${c.port}`, health];
+        }),
+      );
+      console.log(formatTable(['component', 'pid', 'address', 'health'], rows));
+      const cluster = await fetchClusterStatus(config).catch(() => null);
+      if (cluster === null) {
+        console.log('\nno cluster controller answering: start the stack with `npx --no-install fraudops up`');
+        process.exitCode = rows.some((r) => r[3] !== 'stopped') ? 1 : 0;
+        return;
+      }
+      const { hpa } = cluster;
+      console.log(
+        `\nprofile ${cluster.profile}; replicas ${hpa.currentReplicas} (desired ${hpa.desiredReplicas}, min ${hpa.minReplicas}, max ${hpa.maxReplicas}); last decision: ${hpa.lastDecision}\n`,
+      );
+      console.log(
+        formatTable(
+          ['pod', 'pid', 'port', 'state', 'cpu (cores)', 'cpu / request'],
+          cluster.pods.map((p) => [
+            p.name,
+            String(p.pid),
+            String(p.port),
+            p.terminating ? 'terminating' : p.ready ? 'ready' : 'not ready',
+            p.cpuUsageCores === null ? '-' : p.cpuUsageCores.toFixed(3),
+            `${(p.cpuUtilization * 100).toFixed(0)}%`,
+          ]),
+        ),
+      );
+      if (rows.some((r) => r[3] !== 'healthy')) process.exitCode = 1;
+    });
+}

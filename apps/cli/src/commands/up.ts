@@ -1,0 +1,85 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadProjectConfig } from '@fraudops/config';
+import {
+  PROFILES,
+  assertPortFree,
+  logFile,
+  profileNamed,
+  runningPid,
+  stackComponents,
+  stackLayout,
+  startDaemon,
+  waitForHttpOk,
+  writeStackProfile,
+  monitoringHooks,
+  waitForReplicas,
+} from '@fraudops/stack';
+import { Command, Option } from 'commander';
+import { CliError } from '../cli-error.ts';
+import { runMl } from '../python.ts';
+
+export function upCommand(): Command {
+  return new Command('up')
+    .description(
+      'Start the embedded stack in order, each health-checked: Prometheus, Alertmanager, the notification ' +
+        'receiver, the nginx gateway, and the cluster controller (scoring-api replicas at the HPA minimum, the ' +
+        'local HPA twin, the Kubernetes-dialect exporter). Running components are left as they are.',
+    )
+    .addOption(
+      new Option('--profile <name>', 'timings: prod (the real 5-minute alert) or fast (every duration / 10)')
+        .choices(Object.keys(PROFILES))
+        .default('prod'),
+    )
+    .action(async (options: { profile: string }) => {
+      const config = loadProjectConfig();
+      const layout = stackLayout(config);
+      const profile = profileNamed(options.profile);
+      if (!existsSync(join(config.model.modelsDir, 'current', 'model.json'))) {
+        console.log("==> no model yet: training one on the handbook's dataset first");
+        await runMl(config, ['train', '--data-dir', config.data.dir, '--models-dir', config.model.modelsDir]);
+      }
+      await writeStackProfile(layout, profile);
+      for (const component of stackComponents(config, layout, profile, monitoringHooks(config))) {
+        const url = `http://${component.host}:${component.port}${component.healthPath}`;
+        const running = runningPid(config.run, component.name);
+        if (running !== null) {
+          console.log(
+            `==> ${component.name}: already running (pid ${running}) on ${component.host}:${component.port}`,
+          );
+          continue;
+        }
+        await assertPortFree(
+          component.host,
+          component.port,
+          `${component.name} needs it; see fraudops.config.json`,
+        ).catch((error: unknown) => {
+          throw new CliError((error as Error).message);
+        });
+        process.stdout.write(`==> ${component.name}: ${component.description} ... `);
+        await component.prepare();
+        const pid = startDaemon(config.run, component.daemon);
+        try {
+          await waitForHttpOk(url, {
+            timeoutMs: 60_000,
+            stillRunning: () => runningPid(config.run, component.name) === pid,
+          });
+        } catch (error) {
+          console.log('failed');
+          throw new CliError(
+            `${component.name} did not become healthy: ${(error as Error).message}; see ${logFile(config.run, component.name)}`,
+          );
+        }
+        console.log(`up (pid ${pid}, ${url})`);
+      }
+      process.stdout.write('==> waiting for the replicas to be ready ... ');
+      const ready = await waitForReplicas(config, 120_000).catch((error: unknown) => {
+        throw new CliError(`${(error as Error).message}; see ${join(config.run.logsDir, 'pods')}`);
+      });
+      console.log(`${ready} ready`);
+      console.log(
+        `\nfraudops is up (profile ${profile.name}). Score through the gateway: http://${config.stack.gateway.host}:${config.stack.gateway.port}/predict`,
+      );
+      console.log('See `npx --no-install fraudops status`; stop with `npx --no-install fraudops down`.');
+    });
+}

@@ -1,0 +1,254 @@
+// The embedded stack's control loop: the local stand-ins for the HPA controller, the ReplicaSet, the
+// Service's endpoints and the metrics pipeline. Every sync period it probes the replicas, samples their CPU,
+// asks the HPA twin for the desired replica count and reconciles; it serves /metrics (Kubernetes dialect)
+// and /status for `fraudops status`.
+import { createServer, type Server } from 'node:http';
+import { rename, writeFile } from 'node:fs/promises';
+import { AccessLogCounter } from './access-log.ts';
+import { renderClusterMetrics } from './kube-metrics.ts';
+import { processCpuSeconds } from './procfs.ts';
+import type { ReplicaSet } from './replicas.ts';
+
+export interface PodSample {
+  name: string;
+  ready: boolean;
+  /** CPU cores used on average since the previous sample; absent for a pod's first sample. */
+  cpuUsageCores?: number;
+}
+
+export interface ScalingDecision {
+  desiredReplicas: number;
+  reason: string;
+  /** Present when the decision changes the replica count. */
+  event?: { from: number; to: number; reason: string };
+}
+
+/** The HPA twin, as the controller needs it. */
+export interface ReplicaAutoscaler {
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  evaluate(input: { now: number; currentReplicas: number; pods: readonly PodSample[] }): ScalingDecision;
+}
+
+export interface ControllerOptions {
+  namespace: string;
+  deployment: string;
+  container: string;
+  image: string;
+  cpuRequestCores: number;
+  syncSeconds: number;
+  replicas: ReplicaSet;
+  autoscaler: ReplicaAutoscaler;
+  accessLog: string;
+  /** Rewrites the gateway's upstreams to the given ready ports and reloads it. */
+  updateGateway: (readyPorts: readonly number[]) => Promise<void>;
+  replicaTargetsFile: string;
+  renderReplicaTargets: (replicas: readonly { pod: string; address: string }[]) => string;
+  host: string;
+  log: (message: string) => void;
+  profile: string;
+}
+
+interface CpuSample {
+  at: number;
+  seconds: number;
+}
+
+export class StackController {
+  private readonly options: ControllerOptions;
+  private readonly gatewayResponses: AccessLogCounter;
+  private readonly cpuSeconds = new Map<string, number>();
+  private readonly lastSample = new Map<string, CpuSample>();
+  private readonly usage = new Map<string, number>();
+  private desiredReplicas: number;
+  private lastDecision = 'starting at the HPA minimum';
+  private scaleEvents = { up: 0, down: 0 };
+  private timer: NodeJS.Timeout | undefined;
+  private syncing: Promise<void> | undefined;
+  private server: Server | undefined;
+
+  constructor(options: ControllerOptions) {
+    this.options = options;
+    this.gatewayResponses = new AccessLogCounter(options.accessLog);
+    this.desiredReplicas = options.autoscaler.minReplicas;
+  }
+
+  async start(port: number): Promise<void> {
+    this.server = createServer((request, response) => {
+      void this.handle(request.url ?? '/').then(
+        ({ status, type, body }) => {
+          response.writeHead(status, { 'content-type': type });
+          response.end(body);
+        },
+        (error: unknown) => {
+          response.writeHead(500, { 'content-type': 'text/plain' });
+          response.end(String(error));
+        },
+      );
+    });
+    await new Promise<void>((resolve, reject) => {
+      this.server?.once('error', reject);
+      this.server?.listen(port, this.options.host, resolve);
+    });
+    await this.options.replicas.scaleTo(this.desiredReplicas);
+    await this.publishMembership();
+    this.timer = setInterval(() => void this.sync(), this.options.syncSeconds * 1000);
+    // Readiness is probed more often than the autoscaler syncs, so a new replica joins within a second.
+    setInterval(() => void this.options.replicas.probe(), 500).unref();
+  }
+
+  /** Called by the replica set whenever who is ready changes. */
+  async publishMembership(): Promise<void> {
+    const ready = this.options.replicas.ready;
+    await this.options.updateGateway(ready.map((r) => r.port));
+    const targets = this.options.renderReplicaTargets(
+      this.options.replicas.active.map((r) => ({ pod: r.name, address: `${this.options.host}:${r.port}` })),
+    );
+    const temporary = `${this.options.replicaTargetsFile}.tmp`;
+    await writeFile(temporary, targets);
+    await rename(temporary, this.options.replicaTargetsFile);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.syncing;
+    await this.options.replicas.stopAll();
+    const server = this.server;
+    if (server) {
+      await new Promise<void>((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+      });
+    }
+  }
+
+  private sync(): Promise<void> {
+    this.syncing ??= this.syncOnce()
+      .catch((error: unknown) => {
+        this.options.log(`sync failed: ${(error as Error).message}`);
+      })
+      .finally(() => {
+        this.syncing = undefined;
+      });
+    return this.syncing;
+  }
+
+  private async syncOnce(): Promise<void> {
+    await this.sampleCpu();
+    const { replicas, autoscaler } = this.options;
+    const active = replicas.active;
+    const pods = active.map((r): PodSample => {
+      const usage = this.usage.get(r.name);
+      return usage === undefined
+        ? { name: r.name, ready: r.ready }
+        : { name: r.name, ready: r.ready, cpuUsageCores: usage };
+    });
+    const decision = autoscaler.evaluate({ now: Date.now(), currentReplicas: active.length, pods });
+    this.lastDecision = decision.reason;
+    if (decision.event) {
+      this.options.log(
+        `autoscaler: ${decision.event.from} -> ${decision.event.to} replicas (${decision.event.reason})`,
+      );
+      if (decision.event.to > decision.event.from) this.scaleEvents.up++;
+      else this.scaleEvents.down++;
+    }
+    this.desiredReplicas = decision.desiredReplicas;
+    // A replica that died is replaced here too: the desired count is reconciled every sync.
+    await replicas.scaleTo(this.desiredReplicas);
+  }
+
+  /** Updates the cumulative CPU counters (what cAdvisor exports), for a scrape. */
+  private async readCpuCounters(): Promise<void> {
+    await Promise.all(
+      this.options.replicas.replicas.map(async (r) => {
+        const seconds = r.child.pid === undefined ? null : await processCpuSeconds(r.child.pid);
+        if (seconds !== null) this.cpuSeconds.set(r.name, seconds);
+      }),
+    );
+  }
+
+  /**
+   * Average CPU cores of each replica since the previous sync: what metrics-server would give the HPA.
+   * Scrapes read the counters too, but only syncs move the averaging window.
+   */
+  private async sampleCpu(): Promise<void> {
+    const now = Date.now();
+    await this.readCpuCounters();
+    for (const r of this.options.replicas.replicas) {
+      const seconds = this.cpuSeconds.get(r.name);
+      if (seconds === undefined) continue;
+      const previous = this.lastSample.get(r.name);
+      if (previous && now > previous.at)
+        this.usage.set(r.name, (seconds - previous.seconds) / ((now - previous.at) / 1000));
+      this.lastSample.set(r.name, { at: now, seconds });
+    }
+  }
+
+  private async handle(url: string): Promise<{ status: number; type: string; body: string }> {
+    const path = url.split('?')[0];
+    if (path === '/metrics') {
+      await Promise.all([this.readCpuCounters(), this.gatewayResponses.poll()]);
+      return { status: 200, type: 'text/plain; version=0.0.4', body: this.metricsText() };
+    }
+    if (path === '/status')
+      return { status: 200, type: 'application/json', body: JSON.stringify(this.status()) };
+    if (path === '/health') return { status: 200, type: 'text/plain', body: 'ok\n' };
+    return { status: 404, type: 'text/plain', body: 'not found: try /metrics or /status\n' };
+  }
+
+  private metricsText(): string {
+    const { replicas, autoscaler } = this.options;
+    const cluster = renderClusterMetrics({
+      namespace: this.options.namespace,
+      deployment: this.options.deployment,
+      container: this.options.container,
+      image: this.options.image,
+      node: 'localhost',
+      cpuRequestCores: this.options.cpuRequestCores,
+      pods: replicas.active.map((r) => ({
+        name: r.name,
+        ready: r.ready,
+        cpuSeconds: this.cpuSeconds.get(r.name) ?? 0,
+      })),
+      hpa: {
+        minReplicas: autoscaler.minReplicas,
+        maxReplicas: autoscaler.maxReplicas,
+        currentReplicas: replicas.active.length,
+        desiredReplicas: this.desiredReplicas,
+      },
+      gatewayResponses: this.gatewayResponses.counts,
+      gatewayName: this.options.deployment,
+    });
+    const own = [
+      '# HELP fraudops_autoscaler_scaling_events_total Scaling decisions of the local HPA twin, by direction.',
+      '# TYPE fraudops_autoscaler_scaling_events_total counter',
+      `fraudops_autoscaler_scaling_events_total{direction="up"} ${this.scaleEvents.up}`,
+      `fraudops_autoscaler_scaling_events_total{direction="down"} ${this.scaleEvents.down}`,
+    ];
+    return `${cluster}${own.join('\n')}\n`;
+  }
+
+  private status(): object {
+    const { replicas, autoscaler } = this.options;
+    return {
+      profile: this.options.profile,
+      hpa: {
+        minReplicas: autoscaler.minReplicas,
+        maxReplicas: autoscaler.maxReplicas,
+        currentReplicas: replicas.active.length,
+        desiredReplicas: this.desiredReplicas,
+        lastDecision: this.lastDecision,
+      },
+      pods: replicas.replicas.map((r) => ({
+        name: r.name,
+        port: r.port,
+        pid: r.child.pid,
+        ready: r.ready,
+        terminating: r.terminating,
+        cpuUsageCores: this.usage.get(r.name) ?? null,
+        cpuUtilization: (this.usage.get(r.name) ?? 0) / this.options.cpuRequestCores,
+      })),
+    };
+  }
+}

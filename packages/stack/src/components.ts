@@ -1,0 +1,158 @@
+// The embedded stack's components, in start order, each with how to prepare, start and health-check it.
+// `fraudops up | down | status` walk this list; nothing else knows the order or the commands.
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ProjectConfig } from '@fraudops/config';
+import type { DaemonSpec } from './daemon.ts';
+import { GATEWAY_HEALTH_PATH } from './gateway/nginx-config.ts';
+import { writeGatewayConfig } from './gateway/gateway.ts';
+import type { StackLayout } from './layout.ts';
+import type { Profile } from './profiles.ts';
+
+export interface Component {
+  name: string;
+  description: string;
+  host: string;
+  port: number;
+  healthPath: string;
+  /** Renders its configuration files; runs before every start. */
+  prepare: () => Promise<void>;
+  daemon: DaemonSpec;
+}
+
+export interface MonitoringHooks {
+  /** Writes the rule files for the profile into the directory; returns their paths. */
+  writeRules: (dir: string, profile: Profile) => Promise<string[]>;
+  /** Writes alertmanager.yml for the profile, with the webhook receiver at the URL. */
+  writeAlertmanagerConfig: (file: string, profile: Profile, webhookUrl: string) => Promise<void>;
+  /** Writes prometheus.yml. */
+  writePrometheusConfig: (file: string, ruleFiles: readonly string[], profile: Profile) => Promise<void>;
+}
+
+export function stackComponents(
+  config: ProjectConfig,
+  layout: StackLayout,
+  profile: Profile,
+  monitoring: MonitoringHooks,
+): Component[] {
+  const s = config.stack;
+  const node = process.execPath;
+  const address = (e: { host: string; port: number }): string => `${e.host}:${e.port}`;
+  return [
+    {
+      name: 'prometheus',
+      description: 'Prometheus: scrapes the replicas and the cluster exporter, evaluates the rules',
+      ...s.prometheus,
+      healthPath: '/-/ready',
+      prepare: async () => {
+        await mkdir(layout.prometheus.dataDir, { recursive: true });
+        const ruleFiles = await monitoring.writeRules(layout.prometheus.rulesDir, profile);
+        await monitoring.writePrometheusConfig(layout.prometheus.config, ruleFiles, profile);
+      },
+      daemon: {
+        name: 'prometheus',
+        command: 'prometheus',
+        args: [
+          `--config.file=${layout.prometheus.config}`,
+          `--storage.tsdb.path=${layout.prometheus.dataDir}`,
+          `--web.listen-address=${address(s.prometheus)}`,
+          '--web.enable-lifecycle',
+          '--storage.tsdb.retention.time=7d',
+        ],
+      },
+    },
+    {
+      name: 'alertmanager',
+      description: 'Alertmanager: routes critical alerts to the administrator',
+      ...s.alertmanager,
+      healthPath: '/-/ready',
+      prepare: async () => {
+        await mkdir(layout.alertmanager.dataDir, { recursive: true });
+        await monitoring.writeAlertmanagerConfig(
+          layout.alertmanager.config,
+          profile,
+          `http://${address(s.receiver)}/alerts`,
+        );
+      },
+      daemon: {
+        name: 'alertmanager',
+        command: 'prometheus-alertmanager',
+        args: [
+          `--config.file=${layout.alertmanager.config}`,
+          `--storage.path=${layout.alertmanager.dataDir}`,
+          `--web.listen-address=${address(s.alertmanager)}`,
+          // One instance: no gossip port (its default, 9094, would be one more port to collide on).
+          '--cluster.listen-address=',
+        ],
+      },
+    },
+    {
+      name: 'alert-receiver',
+      description: 'notification receiver: records every notification Alertmanager delivers',
+      ...s.receiver,
+      healthPath: '/health',
+      prepare: async () => undefined,
+      daemon: {
+        name: 'alert-receiver',
+        command: node,
+        args: [join(config.root, 'apps/alert-receiver/src/server.ts')],
+      },
+    },
+    {
+      name: 'gateway',
+      description: 'nginx: load balancer over the ready replicas, per-client rate limit',
+      ...s.gateway,
+      healthPath: GATEWAY_HEALTH_PATH,
+      prepare: async () => {
+        await mkdir(layout.nginx.prefix, { recursive: true });
+        await writeGatewayConfig(layout.nginx.config, gatewaySettings(config, layout, []));
+      },
+      daemon: {
+        name: 'gateway',
+        command: 'nginx',
+        args: [
+          '-p',
+          layout.nginx.prefix,
+          '-c',
+          layout.nginx.config,
+          '-e',
+          layout.nginx.errorLog,
+          '-g',
+          'daemon off;',
+        ],
+      },
+    },
+    {
+      name: 'cluster',
+      description: 'cluster controller: replicas, HPA twin, Kubernetes-dialect exporter',
+      ...s.exporter,
+      healthPath: '/health',
+      prepare: async () => {
+        await mkdir(layout.prometheus.dir, { recursive: true });
+      },
+      daemon: {
+        name: 'cluster',
+        command: node,
+        args: [join(config.root, 'packages/stack/src/cluster/controller-main.ts')],
+        env: { ...process.env, FRAUDOPS_PROFILE: profile.name },
+      },
+    },
+  ];
+}
+
+export function gatewaySettings(
+  config: ProjectConfig,
+  layout: StackLayout,
+  upstreamPorts: readonly number[],
+) {
+  return {
+    host: config.stack.gateway.host,
+    port: config.stack.gateway.port,
+    upstreamPorts,
+    rateLimit: config.stack.gateway.rateLimit,
+    prefix: layout.nginx.prefix,
+    accessLog: layout.nginx.accessLog,
+    errorLog: layout.nginx.errorLog,
+    bodyLimitBytes: config.scoringApi.bodyLimitBytes,
+  };
+}
