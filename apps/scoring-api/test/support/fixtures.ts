@@ -1,4 +1,4 @@
-// Builds apps and model directories for tests from the real model that global-setup trained.
+// Builds apps and model directories for tests from the real model that @fraudops/test-fixtures trained.
 import { cp, mkdtemp, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,7 +58,7 @@ export async function repoint(link: string, target: string): Promise<void> {
   await rename(temporary, link);
 }
 
-/** The first `count` transactions of the replay file written by global-setup, labels included. */
+/** The first `count` transactions of the replay file written by @fraudops/test-fixtures, labels included. */
 export async function replayTransactions(count: number): Promise<Transaction[]> {
   const text = await readFile(inject('replayFile'), 'utf8');
   const rows: Transaction[] = [];

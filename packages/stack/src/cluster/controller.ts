@@ -4,31 +4,11 @@
 // and /status for `fraudops status`.
 import { createServer, type Server } from 'node:http';
 import { rename, writeFile } from 'node:fs/promises';
+import type { Autoscaler, PodSample } from '@fraudops/autoscaler';
 import { AccessLogCounter } from './access-log.ts';
 import { renderClusterMetrics } from './kube-metrics.ts';
 import { processCpuSeconds } from './procfs.ts';
 import type { ReplicaSet } from './replicas.ts';
-
-export interface PodSample {
-  name: string;
-  ready: boolean;
-  /** CPU cores used on average since the previous sample; absent for a pod's first sample. */
-  cpuUsageCores?: number;
-}
-
-export interface ScalingDecision {
-  desiredReplicas: number;
-  reason: string;
-  /** Present when the decision changes the replica count. */
-  event?: { from: number; to: number; reason: string };
-}
-
-/** The HPA twin, as the controller needs it. */
-export interface ReplicaAutoscaler {
-  readonly minReplicas: number;
-  readonly maxReplicas: number;
-  evaluate(input: { now: number; currentReplicas: number; pods: readonly PodSample[] }): ScalingDecision;
-}
 
 export interface ControllerOptions {
   namespace: string;
@@ -38,7 +18,7 @@ export interface ControllerOptions {
   cpuRequestCores: number;
   syncSeconds: number;
   replicas: ReplicaSet;
-  autoscaler: ReplicaAutoscaler;
+  autoscaler: Autoscaler;
   accessLog: string;
   /** Rewrites the gateway's upstreams to the given ready ports and reloads it. */
   updateGateway: (readyPorts: readonly number[]) => Promise<void>;
@@ -70,7 +50,7 @@ export class StackController {
   constructor(options: ControllerOptions) {
     this.options = options;
     this.gatewayResponses = new AccessLogCounter(options.accessLog);
-    this.desiredReplicas = options.autoscaler.minReplicas;
+    this.desiredReplicas = options.autoscaler.hpa.minReplicas;
   }
 
   async start(port: number): Promise<void> {
@@ -212,8 +192,8 @@ export class StackController {
         cpuSeconds: this.cpuSeconds.get(r.name) ?? 0,
       })),
       hpa: {
-        minReplicas: autoscaler.minReplicas,
-        maxReplicas: autoscaler.maxReplicas,
+        minReplicas: autoscaler.hpa.minReplicas,
+        maxReplicas: autoscaler.hpa.maxReplicas,
         currentReplicas: replicas.active.length,
         desiredReplicas: this.desiredReplicas,
       },
@@ -234,8 +214,8 @@ export class StackController {
     return {
       profile: this.options.profile,
       hpa: {
-        minReplicas: autoscaler.minReplicas,
-        maxReplicas: autoscaler.maxReplicas,
+        minReplicas: autoscaler.hpa.minReplicas,
+        maxReplicas: autoscaler.hpa.maxReplicas,
         currentReplicas: replicas.active.length,
         desiredReplicas: this.desiredReplicas,
         lastDecision: this.lastDecision,

@@ -1,0 +1,94 @@
+// The cluster controller process, started by `fraudops up`: replicas at the HPA minimum, the HPA twin on
+// the manifests in deploy/k8s, the gateway's upstreams and Prometheus' targets kept in step, /metrics.
+import { join } from 'node:path';
+import { Autoscaler, compressTimings, loadAutoscalerManifests } from '@fraudops/autoscaler';
+import { loadProjectConfig } from '@fraudops/config';
+import { gatewaySettings } from '../components.ts';
+import { reloadGateway, writeGatewayConfig } from '../gateway/gateway.ts';
+import { stackLayout } from '../layout.ts';
+import { renderReplicaTargets } from '../prometheus/prometheus-config.ts';
+import { profileNamed } from '../profiles.ts';
+import { StackController } from './controller.ts';
+import { ReplicaSet } from './replicas.ts';
+
+const CONTAINER = 'scoring-api';
+
+const config = loadProjectConfig();
+const layout = stackLayout(config);
+const profile = profileNamed(process.env.FRAUDOPS_PROFILE ?? 'prod');
+const log = (message: string): void => {
+  console.log(`${new Date().toISOString()} ${message}`);
+};
+
+const manifests = loadAutoscalerManifests({ hpaName: config.stack.deployment });
+const hpa = compressTimings(manifests.hpa, profile.speedup);
+const autoscaler = new Autoscaler({ hpa, podCpuRequestMilli: manifests.podCpuRequestMilli });
+log(
+  `HPA twin from ${manifests.files.hpa}: ${hpa.minReplicas}..${hpa.maxReplicas} replicas, target ` +
+    `${hpa.metric.averageUtilization}% of ${manifests.podCpuRequestMilli}m CPU (${manifests.files.deployment}), ` +
+    `profile ${profile.name} (durations / ${profile.speedup}), sync every ${profile.autoscalerSyncSeconds} s`,
+);
+
+const { replicas: replicaPorts } = config.stack;
+// Room for surge: replicas being replaced or draining keep their port until they exit.
+const ports = Array.from({ length: hpa.maxReplicas * 2 }, (_, i) => replicaPorts.basePort + i);
+
+const replicaSet = new ReplicaSet({
+  deployment: config.stack.deployment,
+  host: replicaPorts.host,
+  ports,
+  entry: join(config.root, 'apps/scoring-api/src/server.ts'),
+  env: {
+    ...process.env,
+    MODEL_URI: `file:${join(config.model.modelsDir, 'current')}`,
+    // A new champion reaches every replica within this.
+    MODEL_POLL_INTERVAL_MS: String(Math.max(1000, Math.round(config.model.pollIntervalMs / profile.speedup))),
+    LOG_LEVEL: 'info',
+  },
+  logsDir: layout.podLogsDir,
+  pidsDir: layout.podPidsDir,
+  shutdownTimeoutMs: config.scoringApi.shutdownTimeoutMs,
+  drainDelayMs: 500,
+  // Called only once the controller below runs.
+  onMembershipChange: async () => controller.publishMembership(),
+  log,
+});
+
+const controller = new StackController({
+  namespace: config.stack.namespace,
+  deployment: config.stack.deployment,
+  container: CONTAINER,
+  image: 'fraudops/scoring-api:local',
+  cpuRequestCores: manifests.podCpuRequestMilli / 1000,
+  syncSeconds: profile.autoscalerSyncSeconds,
+  replicas: replicaSet,
+  autoscaler,
+  accessLog: layout.nginx.accessLog,
+  updateGateway: async (readyPorts) => {
+    await writeGatewayConfig(layout.nginx.config, gatewaySettings(config, layout, readyPorts));
+    if (!(await reloadGateway(layout.nginx.pidFile)))
+      log('gateway not running: its config is written for its next start');
+  },
+  replicaTargetsFile: layout.prometheus.replicaTargets,
+  renderReplicaTargets: (targets) => renderReplicaTargets(config.stack.namespace, CONTAINER, targets),
+  host: config.stack.exporter.host,
+  log,
+  profile: profile.name,
+});
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log(`${signal}: draining and stopping every replica`);
+  await controller.stop();
+  log('stopped');
+  process.exit(0);
+}
+process.once('SIGTERM', (signal) => void shutdown(signal));
+process.once('SIGINT', (signal) => void shutdown(signal));
+
+await controller.start(config.stack.exporter.port);
+log(
+  `controller listening on ${config.stack.exporter.host}:${config.stack.exporter.port} (/metrics, /status)`,
+);
