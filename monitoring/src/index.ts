@@ -1,1 +1,16 @@
-export {};
+// What the embedded stack (and Kubernetes tooling) uses from monitoring/: the rule files and how to load
+// them for a timing profile, and the Alertmanager configuration.
+export { applyRulesProfile, FAST_TIME_FACTOR, scalePromqlDurations, scaleRuleFile } from './rules-profile.ts';
+export type { TimingProfile } from './rules-profile.ts';
+export { formatDuration, parseDuration, scaleDuration } from './durations.ts';
+export {
+  ADMINISTRATOR_RECEIVER,
+  alertmanagerTimings,
+  GROUP_BY,
+  LOW_PRIORITY_RECEIVER,
+  PROD_TIMINGS,
+  renderAlertmanagerConfig,
+} from './alertmanager-config.ts';
+export type { AlertmanagerOptions, EmailOptions, TelegramOptions, Timings } from './alertmanager-config.ts';
+export { inlineTelegramToken } from './secrets.ts';
+export { monitoringDir, ruleFiles, rulesDir, ruleTestFile, ruleTestsDir, runbookUrl } from './rule-files.ts';

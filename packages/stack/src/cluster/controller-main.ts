@@ -33,7 +33,7 @@ const { replicas: replicaPorts } = config.stack;
 // Room for surge: replicas being replaced or draining keep their port until they exit.
 const ports = Array.from({ length: hpa.maxReplicas * 2 }, (_, i) => replicaPorts.basePort + i);
 
-const replicaSet = new ReplicaSet({
+const replicaSet: ReplicaSet = new ReplicaSet({
   deployment: config.stack.deployment,
   host: replicaPorts.host,
   ports,
@@ -50,11 +50,11 @@ const replicaSet = new ReplicaSet({
   shutdownTimeoutMs: config.scoringApi.shutdownTimeoutMs,
   drainDelayMs: 500,
   // Called only once the controller below runs.
-  onMembershipChange: async () => controller.publishMembership(),
+  onMembershipChange: async (): Promise<void> => controller.publishMembership(),
   log,
 });
 
-const controller = new StackController({
+const controller: StackController = new StackController({
   namespace: config.stack.namespace,
   deployment: config.stack.deployment,
   container: CONTAINER,
