@@ -46,6 +46,7 @@ export class StackController {
   private timer: NodeJS.Timeout | undefined;
   private syncing: Promise<void> | undefined;
   private server: Server | undefined;
+  private publishing: Promise<void> = Promise.resolve();
 
   constructor(options: ControllerOptions) {
     this.options = options;
@@ -77,8 +78,20 @@ export class StackController {
     setInterval(() => void this.options.replicas.probe(), 500).unref();
   }
 
-  /** Called by the replica set whenever who is ready changes. */
-  async publishMembership(): Promise<void> {
+  /**
+   * Called by the replica set whenever who is ready changes. Calls are serialized: replicas stopping
+   * together must not interleave their rewrites of the gateway config and the target file.
+   */
+  publishMembership(): Promise<void> {
+    this.publishing = this.publishing
+      .then(() => this.writeMembership())
+      .catch((error: unknown) => {
+        this.options.log(`could not publish the replica membership: ${(error as Error).message}`);
+      });
+    return this.publishing;
+  }
+
+  private async writeMembership(): Promise<void> {
     const ready = this.options.replicas.ready;
     await this.options.updateGateway(ready.map((r) => r.port));
     const targets = this.options.renderReplicaTargets(
