@@ -37,6 +37,18 @@ export interface StackConfig {
   alertmanager: Endpoint;
   receiver: Endpoint & { notificationsFile: string };
   exporter: Endpoint;
+  /** Channels that page the administrator besides the local receiver; null when off. */
+  alerting: {
+    telegram: { chatId: number; botTokenFile: string } | null;
+    email: {
+      to: string;
+      from: string;
+      smarthost: string;
+      authUsername?: string;
+      authPasswordFile?: string;
+      requireTls?: boolean;
+    } | null;
+  };
 }
 
 export const repositoryRoot = fileURLToPath(new URL('../../../', import.meta.url));

@@ -57,6 +57,7 @@ export function stackComponents(
           `--storage.tsdb.path=${layout.prometheus.dataDir}`,
           `--web.listen-address=${address(s.prometheus)}`,
           '--web.enable-lifecycle',
+          `--rules.alert.resend-delay=${profile.alertResendDelay}`,
           '--storage.tsdb.retention.time=7d',
         ],
       },

@@ -1,5 +1,11 @@
 // Renders the monitoring configuration for a profile from the one sources in monitoring/.
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import {
+  applyRulesProfile,
+  inlineTelegramToken,
+  renderAlertmanagerConfig,
+  type AlertmanagerOptions,
+} from '@fraudops/monitoring';
 import { dirname, join } from 'node:path';
 import type { ProjectConfig } from '@fraudops/config';
 import type { MonitoringHooks } from './components.ts';
@@ -11,22 +17,31 @@ export function monitoringHooks(config: ProjectConfig): MonitoringHooks {
   const rulesSource = join(config.root, 'monitoring/rules');
   const address = (e: { host: string; port: number }): string => `${e.host}:${e.port}`;
   return {
-    writeRules: async (dir) => {
+    // The rule files on disk are the one source; the fast profile loads them with every duration scaled.
+    writeRules: async (dir, profile) => {
       await mkdir(dir, { recursive: true });
       const files: string[] = [];
       for (const name of (await readdir(rulesSource)).filter((f) => f.endsWith('.yaml'))) {
         const target = join(dir, name);
-        await writeFile(target, await readFile(join(rulesSource, name), 'utf8'));
+        const text = await readFile(join(rulesSource, name), 'utf8');
+        await writeFile(target, applyRulesProfile(text, profile.name, profile.speedup));
         files.push(target);
       }
       return files;
     },
-    writeAlertmanagerConfig: async (file, _profile, webhookUrl) => {
+    writeAlertmanagerConfig: async (file, profile, webhookUrl) => {
       await mkdir(dirname(file), { recursive: true });
-      await writeFile(
-        file,
-        `route:\n  receiver: admin\n  group_by: [alertname, namespace, pod]\n  group_wait: 1s\n  group_interval: 5s\n  repeat_interval: 1h\nreceivers:\n  - name: admin\n    webhook_configs:\n      - url: ${webhookUrl}\n        send_resolved: true\n`,
-      );
+      const { telegram, email } = config.stack.alerting;
+      const options: AlertmanagerOptions = { profile: profile.name, timeFactor: profile.speedup, webhookUrl };
+      // Debian's Alertmanager 0.25 cannot read the token from a file: it is inlined, so the file is 0600.
+      if (telegram) {
+        options.telegram = inlineTelegramToken({
+          chatId: telegram.chatId,
+          botToken: { file: telegram.botTokenFile },
+        });
+      }
+      if (email) options.email = email;
+      await writeFile(file, renderAlertmanagerConfig(options), { mode: 0o600 });
     },
     writePrometheusConfig: async (file, ruleFiles, profile) => {
       await mkdir(dirname(file), { recursive: true });
