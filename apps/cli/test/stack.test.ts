@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { loadProjectConfig, type ProjectConfig } from '@fraudops/config';
+import { QUERY_VARIABLES, dashboards, panelQueries } from '@fraudops/monitoring';
 import { freePort, isAlive } from '@fraudops/stack';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
@@ -93,6 +94,9 @@ describe('the embedded stack (fast profile)', () => {
       )
       .toBe(4);
     expect(await fraudops('status')).toMatch(/gateway\s+\d+\s+127\.0\.0\.1:\d+\s+healthy/);
+    // A second `up` is harmless: it finds everything running and starts nothing.
+    const again = await fraudops('up', '--profile', 'fast');
+    expect(again.match(/already running/g)).toHaveLength(5);
   });
 
   it('scales to 6 under load through the gateway, and the saturation alert reaches the receiver', async () => {
@@ -148,6 +152,21 @@ describe('the embedded stack (fast profile)', () => {
       const pods = (await clusterStatus()).pods.map((p) => p.name);
       expect(alert?.labels).toMatchObject({ severity: 'critical', namespace: 'fraudops' });
       expect(pods).toContain(alert?.labels.pod);
+
+      // Every dashboard panel's query, against this Prometheus with the stack's data, while under load.
+      const empty: string[] = [];
+      for (const query of panelQueries(dashboards(), {
+        ...QUERY_VARIABLES,
+        __rate_interval: '20s',
+        __range: '1m',
+      })) {
+        const url = `http://127.0.0.1:${ports.prometheus}/api/v1/query?query=${encodeURIComponent(query.expr)}`;
+        const answer = await json<{ status: string; data: { result: unknown[] } }>(url);
+        expect(answer.status, `${query.dashboard} / ${query.panel}: ${query.expr}`).toBe('success');
+        if (answer.data.result.length === 0)
+          empty.push(`${query.dashboard} / ${query.panel} [${query.refId}]: ${query.expr}`);
+      }
+      expect(empty).toEqual([]);
     } finally {
       loading = false;
       await Promise.all(clients);
@@ -156,14 +175,18 @@ describe('the embedded stack (fast profile)', () => {
     expect([...codes.keys()].filter((code) => code >= 500)).toEqual([]);
   }, 400_000);
 
-  it('goes down leaving no process behind', async () => {
+  it('goes down leaving no process behind, even after the controller crashed', async () => {
     const pods = (await clusterStatus()).pods.map((p) => p.pid);
+    const pidFile = (name: string): number => Number(readFileSync(join(stateDir, 'run', name), 'utf8'));
     const daemons = readdirSync(join(stateDir, 'run'))
       .filter((f) => f.endsWith('.pid'))
-      .map((f) => Number(readFileSync(join(stateDir, 'run', f), 'utf8')));
+      .map(pidFile);
     expect(daemons.length).toBe(5);
+    // The controller dies without draining anything: its replicas are orphans that `down` must find.
+    process.kill(pidFile('cluster.pid'), 'SIGKILL');
     const output = await fraudops('down');
     expect(output).toContain('fraudops is down');
+    expect(output).toMatch(/killed orphaned replica scoring-api-/);
     await sleep(200);
     expect([...pods, ...daemons].filter((pid) => isAlive(pid))).toEqual([]);
     expect(await fraudops('status')).toMatch(/no cluster controller answering/);

@@ -21,13 +21,21 @@ export interface DaemonPaths {
 export const pidFile = (paths: DaemonPaths, name: string): string => join(paths.pidsDir, `${name}.pid`);
 export const logFile = (paths: DaemonPaths, name: string): string => join(paths.logsDir, `${name}.log`);
 
-/** True when a process with this pid exists (signal 0 checks without sending anything). */
+/**
+ * True when a process with this pid runs (signal 0 checks without sending anything). A zombie (exited, not
+ * yet reaped by its parent) has stopped running and counts as gone.
+ */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
   }
 }
 

@@ -66,8 +66,11 @@ export async function waitForReplicas(config: ProjectConfig, timeoutMs: number):
   throw new Error(`replicas not ready after ${Math.round(timeoutMs / 1000)} s (${last})`);
 }
 
-/** Kills replicas whose pid files outlived their controller (after a crash); returns their names. */
-export function killOrphanReplicas(layout: StackLayout): string[] {
+/**
+ * Kills replicas whose pid files outlived their controller (after a crash) and waits until they are gone;
+ * returns their names.
+ */
+export async function killOrphanReplicas(layout: StackLayout): Promise<string[]> {
   let files: string[];
   try {
     files = readdirSync(layout.podPidsDir).filter((f) => f.endsWith('.pid'));
@@ -75,6 +78,7 @@ export function killOrphanReplicas(layout: StackLayout): string[] {
     return [];
   }
   const killed: string[] = [];
+  const pids: number[] = [];
   for (const file of files) {
     const path = join(layout.podPidsDir, file);
     const pid = Number.parseInt(readFileSync(path, 'utf8'), 10);
@@ -85,8 +89,11 @@ export function killOrphanReplicas(layout: StackLayout): string[] {
         process.kill(pid, 'SIGKILL');
       }
       killed.push(file.replace(/\.pid$/, ''));
+      pids.push(pid);
     }
     rmSync(path, { force: true });
   }
+  const deadline = Date.now() + 10_000;
+  while (pids.some(isAlive) && Date.now() < deadline) await sleep(50);
   return killed;
 }

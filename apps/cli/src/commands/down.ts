@@ -14,7 +14,7 @@ export function downCommand(): Command {
       for (const name of [...[...STACK_DAEMONS].reverse(), ...DEMO_DAEMONS]) {
         if (await stopDaemon(config.run, name)) console.log(`stopped ${name}`);
       }
-      for (const pod of killOrphanReplicas(stackLayout(config)))
+      for (const pod of await killOrphanReplicas(stackLayout(config)))
         console.log(`killed orphaned replica ${pod}`);
       console.log('fraudops is down');
     });
