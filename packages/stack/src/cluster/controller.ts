@@ -72,6 +72,8 @@ export class StackController {
       this.server?.listen(port, this.options.host, resolve);
     });
     await this.options.replicas.scaleTo(this.desiredReplicas);
+    // A first CPU sample now, so that the first sync already has a usage window to measure.
+    await this.sampleCpu();
     await this.publishMembership();
     this.timer = setInterval(() => void this.sync(), this.options.syncSeconds * 1000);
     // Readiness is probed more often than the autoscaler syncs, so a new replica joins within a second.
