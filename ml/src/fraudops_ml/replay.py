@@ -15,16 +15,11 @@ from typing import Any
 
 import pandas as pd
 
-COURSE_COLUMNS = (
-    "transaction_id",
-    "tx_datetime",
-    "customer_id",
-    "terminal_id",
-    "tx_amount",
-    "tx_time_seconds",
-    "tx_time_days",
-)
+from fraudops_ml.simulate import TRANSACTION_COLUMNS
+
 LABEL_COLUMNS = ("tx_fraud", "tx_fraud_scenario")
+# The simulator's columns without the labels, which a replay record puts last.
+COURSE_COLUMNS = tuple(c for c in TRANSACTION_COLUMNS if c not in LABEL_COLUMNS)
 
 
 def record_columns(feature_order: Sequence[str]) -> list[str]:

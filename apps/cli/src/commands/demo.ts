@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { loadProjectConfig, type ProjectConfig } from '@fraudops/config';
 import type { Score, Transaction } from '@fraudops/contracts';
-import { assertPortFree, logFile, runningPid, startDaemon, waitForHttpOk } from '@fraudops/stack';
+import {
+  GATEWAY_HEALTH_PATH,
+  assertPortFree,
+  logFile,
+  runningPid,
+  startDaemon,
+  waitForHttpOk,
+} from '@fraudops/stack';
 import { Command } from 'commander';
 import { CliError } from '../cli-error.ts';
 import { runMl } from '../python.ts';
@@ -59,8 +66,17 @@ async function ensureReplay(config: ProjectConfig): Promise<void> {
   await runMl(config, ['replay', '--data-dir', config.data.dir, '--out', config.data.replayFile]);
 }
 
-/** Starts the scoring API unless it already runs, and waits until it is ready; returns its base URL. */
+/**
+ * The embedded stack's gateway when the stack is up; otherwise the demo's own scoring API, started unless it
+ * already runs, once ready. Returns the base URL to score with.
+ */
 async function ensureScoringApi(config: ProjectConfig): Promise<string> {
+  if (runningPid(config.run, 'gateway') !== null) {
+    const gateway = `http://${config.stack.gateway.host}:${config.stack.gateway.port}`;
+    step(`the embedded stack is up: scoring through its gateway ${gateway}`);
+    await waitForHttpOk(`${gateway}${GATEWAY_HEALTH_PATH}`, { timeoutMs: 10_000 });
+    return gateway;
+  }
   const { host, port } = config.scoringApi;
   const baseUrl = `http://${host}:${port}`;
   const name = DEMO_DAEMONS[0];
