@@ -31,6 +31,7 @@ export interface Endpoint {
 export interface StackConfig {
   namespace: string;
   deployment: string;
+  kafka: Endpoint & { controllerPort: number };
   gateway: Endpoint & { rateLimit: { requestsPerSecond: number; burst: number } };
   replicas: { host: string; basePort: number };
   prometheus: Endpoint;

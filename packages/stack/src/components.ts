@@ -2,10 +2,18 @@
 // `fraudops up | down | status` walk this list; nothing else knows the order or the commands.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ProjectConfig } from '@fraudops/config';
 import type { DaemonSpec } from './daemon.ts';
 import { GATEWAY_HEALTH_PATH } from './gateway/nginx-config.ts';
 import { writeGatewayConfig } from './gateway/gateway.ts';
+import {
+  ensureKafkaTopics,
+  isKafkaHealthy,
+  kafkaDaemonSpec,
+  kafkaSettings,
+  prepareKafka,
+} from './kafka/index.ts';
 import type { StackLayout } from './layout.ts';
 import type { Profile } from './profiles.ts';
 
@@ -14,10 +22,30 @@ export interface Component {
   description: string;
   host: string;
   port: number;
-  healthPath: string;
+  /** The HTTP health check's path, for components that have one. */
+  healthPath?: string;
+  /** A health check that is not HTTP (Kafka): replaces healthPath. */
+  isHealthy?: () => Promise<boolean>;
+  /** Other ports it listens on, checked free before a start. */
+  extraPorts?: readonly number[];
   /** Renders its configuration files; runs before every start. */
   prepare: () => Promise<void>;
+  /** Runs once it is healthy, also when it was already running (Kafka: its topics, idempotent). */
+  afterStart?: () => Promise<void>;
   daemon: DaemonSpec;
+}
+
+/** The component's health now: its own check, or 2xx on its health path. */
+export async function componentHealthy(component: Component): Promise<boolean> {
+  if (component.isHealthy) return component.isHealthy();
+  try {
+    const url = `http://${component.host}:${component.port}${component.healthPath ?? '/'}`;
+    const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    await response.body?.cancel();
+    return response.ok;
+  } catch {
+    return false;
+  }
 }
 
 export interface MonitoringHooks {
@@ -29,6 +57,20 @@ export interface MonitoringHooks {
   writePrometheusConfig: (file: string, ruleFiles: readonly string[], profile: Profile) => Promise<void>;
 }
 
+/** Polls the component's health until it answers, it exits, or the time is up. */
+export async function waitUntilHealthy(
+  component: Component,
+  { timeoutMs, stillRunning }: { timeoutMs: number; stillRunning: () => boolean },
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!stillRunning()) throw new Error(`${component.name} exited`);
+    if (await componentHealthy(component)) return;
+    await sleep(200);
+  }
+  throw new Error(`${component.name} was not healthy after ${Math.round(timeoutMs / 1000)} s`);
+}
+
 export function stackComponents(
   config: ProjectConfig,
   layout: StackLayout,
@@ -38,7 +80,21 @@ export function stackComponents(
   const s = config.stack;
   const node = process.execPath;
   const address = (e: { host: string; port: number }): string => `${e.host}:${e.port}`;
+  const kafka = kafkaSettings(config, layout, s.kafka);
   return [
+    {
+      name: 'kafka',
+      description: 'Kafka 4 (KRaft, one node): topics transactions, scores, transactions.dead-letter',
+      host: kafka.host,
+      port: kafka.port,
+      extraPorts: [s.kafka.controllerPort],
+      isHealthy: () => isKafkaHealthy(kafka.host, kafka.port),
+      prepare: async () => {
+        await prepareKafka(kafka); // renders its configs; formats the storage the first time only
+      },
+      afterStart: () => ensureKafkaTopics(kafka),
+      daemon: kafkaDaemonSpec(kafka),
+    },
     {
       name: 'prometheus',
       description: 'Prometheus: scrapes the replicas and the cluster exporter, evaluates the rules',

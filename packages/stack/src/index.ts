@@ -12,3 +12,4 @@ export * from './prometheus/prometheus-config.ts';
 export * from './cluster/kube-metrics.ts';
 export * from './cluster/procfs.ts';
 export * from './cluster/replicas.ts';
+export * from './kafka/index.ts';

@@ -30,7 +30,14 @@ export interface ClusterStatus {
 }
 
 /** Components in start order; `down` stops them in reverse. */
-export const STACK_DAEMONS = ['prometheus', 'alertmanager', 'alert-receiver', 'gateway', 'cluster'] as const;
+export const STACK_DAEMONS = [
+  'kafka',
+  'prometheus',
+  'alertmanager',
+  'alert-receiver',
+  'gateway',
+  'cluster',
+] as const;
 
 export async function writeStackProfile(layout: StackLayout, profile: Profile): Promise<void> {
   await mkdir(layout.dir, { recursive: true });

@@ -28,6 +28,7 @@ import {
   topicPartitionCount,
   waitForKafka,
   type KafkaSettings,
+  type KafkaTopic,
 } from '../src/kafka/index.ts';
 
 const libsDir = join(repositoryRoot, '.tools', 'kafka', 'libs');
@@ -47,12 +48,21 @@ function settingsIn(dir: string, ports: { port: number; controllerPort: number }
   };
 }
 
+function topicNamed(name: string): KafkaTopic {
+  const topic = KAFKA_TOPICS.find((t) => t.name === name);
+  if (topic === undefined) throw new Error(`no topic ${name} in KAFKA_TOPICS`);
+  return topic;
+}
+
 const parse = (text: string): Map<string, string> =>
   new Map(
     text
       .split('\n')
       .filter((line) => line.includes('=') && !line.startsWith('#'))
-      .map((line) => [line.slice(0, line.indexOf('=')).trim(), line.slice(line.indexOf('=') + 1).trim()] as const),
+      .map(
+        (line) =>
+          [line.slice(0, line.indexOf('=')).trim(), line.slice(line.indexOf('=') + 1).trim()] as const,
+      ),
   );
 
 describe('server.properties', () => {
@@ -132,9 +142,7 @@ describe('command lines', () => {
   });
 
   it('creates topics idempotently with their partitions and overrides', () => {
-    const deadLetter = KAFKA_TOPICS.find((t) => t.name === 'transactions.dead-letter');
-    expect(deadLetter).toBeDefined();
-    const { args } = createTopicCommand(s, deadLetter!, {});
+    const { args } = createTopicCommand(s, topicNamed('transactions.dead-letter'), {});
     expect(args).toContain('--if-not-exists');
     expect(args.join(' ')).toContain('--bootstrap-server 127.0.0.1:19092');
     expect(args.join(' ')).toContain('--config retention.ms=');
@@ -142,7 +150,7 @@ describe('command lines', () => {
 
   it('declares transactions with at least 6 partitions, scores and a dead-letter topic', () => {
     expect(KAFKA_TOPICS.map((t) => t.name)).toEqual(['transactions', 'scores', 'transactions.dead-letter']);
-    expect(KAFKA_TOPICS[0]!.partitions).toBeGreaterThanOrEqual(6);
+    expect(topicNamed('transactions').partitions).toBeGreaterThanOrEqual(6);
   });
 
   it('reads the partition count from the describe output', () => {
@@ -183,7 +191,10 @@ describe('Metadata health check codec', () => {
   });
 
   it('fails fast against something that is not Kafka', async () => {
-    const server = createServer((socket) => socket.end('HTTP/1.1 400 Bad Request\r\n\r\n')).listen(0, '127.0.0.1');
+    const server = createServer((socket) => socket.end('HTTP/1.1 400 Bad Request\r\n\r\n')).listen(
+      0,
+      '127.0.0.1',
+    );
     await once(server, 'listening');
     const { port } = server.address() as { port: number };
     await expect(queryBrokerCount('127.0.0.1', port)).rejects.toThrow();
@@ -198,53 +209,64 @@ describe.skipIf(!existsSync(libsDir))('a real single-node KRaft broker', () => {
     for (const dir of dirs) await rm(dir, { recursive: true, force: true });
   });
 
-  it('formats once, starts healthy, gets its topics and stops cleanly on SIGTERM', { timeout: 90_000 }, async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'fraudops-kafka-'));
-    dirs.push(dir);
-    const s = settingsIn(dir, { port: await freePort(), controllerPort: await freePort() });
-    const timings: Record<string, number> = {};
-    const timed = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
-      const start = performance.now();
-      const result = await work();
-      timings[name] = Math.round(performance.now() - start);
-      return result;
-    };
+  it(
+    'formats once, starts healthy, gets its topics and stops cleanly on SIGTERM',
+    { timeout: 90_000 },
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'fraudops-kafka-'));
+      dirs.push(dir);
+      const s = settingsIn(dir, { port: await freePort(), controllerPort: await freePort() });
+      const timings: Record<string, number> = {};
+      const timed = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+        const start = performance.now();
+        const result = await work();
+        timings[name] = Math.round(performance.now() - start);
+        return result;
+      };
 
-    expect(await timed('format', () => prepareKafka(s))).toBe(true);
-    expect(isFormatted(s)).toBe(true);
-    expect(await timed('prepare again', () => prepareKafka(s))).toBe(false);
+      expect(await timed('format', () => prepareKafka(s))).toBe(true);
+      expect(isFormatted(s)).toBe(true);
+      expect(await timed('prepare again', () => prepareKafka(s))).toBe(false);
 
-    const spec = kafkaDaemonSpec(s);
-    const broker = spawn(spec.command, spec.args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    broker.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    broker.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = once(broker, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
-    try {
-      await timed('start to healthy', () =>
-        waitForKafka(s.host, s.port, 45_000, { stillRunning: () => broker.exitCode === null }),
+      const spec = kafkaDaemonSpec(s);
+      const broker = spawn(spec.command, spec.args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      broker.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      broker.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const exited = once(broker, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+      try {
+        await timed('start to healthy', () =>
+          waitForKafka(s.host, s.port, 45_000, { stillRunning: () => broker.exitCode === null }),
+        );
+        await timed('create topics', () => ensureKafkaTopics(s));
+        await timed('create topics again', () => ensureKafkaTopics(s));
+        expect(await timed('describe', () => topicPartitionCount(s, 'transactions'))).toBeGreaterThanOrEqual(
+          6,
+        );
+      } finally {
+        broker.kill('SIGTERM');
+      }
+      const stopStart = performance.now();
+      const [code, signal] = await exited;
+      timings['SIGTERM to exit'] = Math.round(performance.now() - stopStart);
+      console.log(`kafka timings (ms): ${JSON.stringify(timings)}`);
+
+      // Kafka stops in order in its shutdown hook; a JVM ended by SIGTERM then exits with 128 + 15 whatever the
+      // hooks did, so the log and the clean-shutdown marker tell a clean stop from a crash.
+      expect({ code, signal }, output).toEqual({ code: 143, signal: null });
+      expect(output.trim(), 'the broker wrote to stdout/stderr').toBe('');
+      const serverLog = readFileSync(join(s.logsDir, 'kafka-server.log'), 'utf8');
+      expect(serverLog).toContain('Kafka Server started');
+      expect(serverLog).toContain('[BrokerServer id=1] shut down completed');
+      // Kafka leaves this marker only after flushing and closing every log: the next start skips recovery.
+      expect(readdirSync(s.dataDir)).toEqual(
+        expect.arrayContaining([
+          '.kafka_cleanshutdown',
+          'meta.properties',
+          'transactions-5',
+          'transactions.dead-letter-0',
+        ]),
       );
-      await timed('create topics', () => ensureKafkaTopics(s));
-      await timed('create topics again', () => ensureKafkaTopics(s));
-      expect(await timed('describe', () => topicPartitionCount(s, 'transactions'))).toBeGreaterThanOrEqual(6);
-    } finally {
-      broker.kill('SIGTERM');
-    }
-    const stopStart = performance.now();
-    const [code, signal] = await exited;
-    timings['SIGTERM to exit'] = Math.round(performance.now() - stopStart);
-    console.log(`kafka timings (ms): ${JSON.stringify(timings)}`);
-
-    // Kafka stops in order in its shutdown hook; a JVM ended by SIGTERM then exits with 128 + 15 whatever the
-    // hooks did, so the log tells a clean stop from a crash.
-    expect({ code, signal }, output).toEqual({ code: 143, signal: null });
-    expect(output.trim(), 'the broker wrote to stdout/stderr').toBe('');
-    const serverLog = readFileSync(join(s.logsDir, 'kafka-server.log'), 'utf8');
-    expect(serverLog).toContain('Kafka Server started');
-    expect(serverLog).toContain('[BrokerServer id=1] shut down completed');
-    // Kafka leaves this marker only after flushing and closing every log: the next start skips recovery.
-    expect(readdirSync(s.dataDir)).toEqual(
-      expect.arrayContaining(['.kafka_cleanshutdown', 'meta.properties', 'transactions-5', 'transactions.dead-letter-0']),
-    );
-  });
+    },
+  );
 });

@@ -1,5 +1,6 @@
 import { loadProjectConfig } from '@fraudops/config';
 import {
+  componentHealthy,
   fetchClusterStatus,
   monitoringHooks,
   readStackProfile,
@@ -9,16 +10,6 @@ import {
 } from '@fraudops/stack';
 import { Command } from 'commander';
 import { formatTable } from '../table.ts';
-
-async function healthy(url: string): Promise<boolean> {
-  try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
-    await response.body?.cancel();
-    return response.ok;
-  } catch {
-    return false;
-  }
-}
 
 export function statusCommand(): Command {
   return new Command('status')
@@ -33,8 +24,7 @@ export function statusCommand(): Command {
       const rows = await Promise.all(
         components.map(async (c) => {
           const pid = runningPid(config.run, c.name);
-          const url = `http://${c.host}:${c.port}${c.healthPath}`;
-          const health = pid === null ? 'stopped' : (await healthy(url)) ? 'healthy' : 'UNHEALTHY';
+          const health = pid === null ? 'stopped' : (await componentHealthy(c)) ? 'healthy' : 'UNHEALTHY';
           return [c.name, pid === null ? '-' : String(pid), `${c.host}:${c.port}`, health];
         }),
       );

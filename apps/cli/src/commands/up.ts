@@ -10,7 +10,7 @@ import {
   stackComponents,
   stackLayout,
   startDaemon,
-  waitForHttpOk,
+  waitUntilHealthy,
   writeStackProfile,
   monitoringHooks,
   waitForReplicas,
@@ -41,36 +41,38 @@ export function upCommand(): Command {
       }
       await writeStackProfile(layout, profile);
       for (const component of stackComponents(config, layout, profile, monitoringHooks(config))) {
-        const url = `http://${component.host}:${component.port}${component.healthPath}`;
+        const address = `${component.host}:${component.port}`;
         const running = runningPid(config.run, component.name);
         if (running !== null) {
-          console.log(
-            `==> ${component.name}: already running (pid ${running}) on ${component.host}:${component.port}`,
-          );
+          console.log(`==> ${component.name}: already running (pid ${running}) on ${address}`);
+          await component.afterStart?.();
           continue;
         }
-        await assertPortFree(
-          component.host,
-          component.port,
-          `${component.name} needs it; see fraudops.config.json`,
-        ).catch((error: unknown) => {
-          throw new CliError((error as Error).message);
-        });
+        for (const port of [component.port, ...(component.extraPorts ?? [])]) {
+          await assertPortFree(
+            component.host,
+            port,
+            `${component.name} needs it; see fraudops.config.json`,
+          ).catch((error: unknown) => {
+            throw new CliError((error as Error).message);
+          });
+        }
         process.stdout.write(`==> ${component.name}: ${component.description} ... `);
         await component.prepare();
         const pid = startDaemon(config.run, component.daemon);
         try {
-          await waitForHttpOk(url, {
-            timeoutMs: 60_000,
+          await waitUntilHealthy(component, {
+            timeoutMs: 90_000,
             stillRunning: () => runningPid(config.run, component.name) === pid,
           });
+          await component.afterStart?.();
         } catch (error) {
           console.log('failed');
           throw new CliError(
             `${component.name} did not become healthy: ${(error as Error).message}; see ${logFile(config.run, component.name)}`,
           );
         }
-        console.log(`up (pid ${pid}, ${url})`);
+        console.log(`up (pid ${pid}, ${address})`);
       }
       process.stdout.write('==> waiting for the replicas to be ready ... ');
       const ready = await waitForReplicas(config, 120_000).catch((error: unknown) => {

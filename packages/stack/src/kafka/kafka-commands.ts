@@ -57,7 +57,11 @@ function java(
 }
 
 /** Formats the storage for a static quorum; only run when meta.properties is missing (see `isFormatted`). */
-export function formatStorageCommand(s: KafkaSettings, clusterId: string, env: NodeJS.ProcessEnv): JavaCommand {
+export function formatStorageCommand(
+  s: KafkaSettings,
+  clusterId: string,
+  env: NodeJS.ProcessEnv,
+): JavaCommand {
   return java(s, env, TOOL_JVM_OPTIONS, s.toolsLog4j, STORAGE_TOOL, [
     'format',
     '--config',
@@ -104,10 +108,9 @@ export function describeTopicCommand(s: KafkaSettings, topic: string, env: NodeJ
 /** The partition count from `TopicCommand --describe` ("Topic: t  TopicId: …  PartitionCount: 6  …"). */
 export function parsePartitionCount(describeOutput: string, topic: string): number | null {
   for (const line of describeOutput.split('\n')) {
-    const fields = new Map(
-      [...line.matchAll(/(\w+):\s*(\S*)/g)].map((m) => [m[1], m[2]] as const),
-    );
-    if (fields.get('Topic') === topic && fields.has('PartitionCount')) return Number(fields.get('PartitionCount'));
+    const fields = new Map([...line.matchAll(/(\w+):\s*(\S*)/g)].map((m) => [m[1], m[2]] as const));
+    if (fields.get('Topic') === topic && fields.has('PartitionCount'))
+      return Number(fields.get('PartitionCount'));
   }
   return null;
 }

@@ -43,10 +43,18 @@ export const KAFKA_TOPICS: readonly KafkaTopic[] = [
   { name: 'transactions', partitions: 6, configs: {} },
   { name: 'scores', partitions: 3, configs: {} },
   // Dead letters are kept longer than the stream: they are what someone reads after the demo.
-  { name: 'transactions.dead-letter', partitions: 1, configs: { 'retention.ms': String(7 * 24 * 3600 * 1000) } },
+  {
+    name: 'transactions.dead-letter',
+    partitions: 1,
+    configs: { 'retention.ms': String(7 * 24 * 3600 * 1000) },
+  },
 ];
 
-export function kafkaSettings(config: ProjectConfig, layout: StackLayout, endpoint: KafkaEndpoint): KafkaSettings {
+export function kafkaSettings(
+  config: ProjectConfig,
+  layout: StackLayout,
+  endpoint: KafkaEndpoint,
+): KafkaSettings {
   const dir = join(layout.dir, 'kafka');
   return {
     ...endpoint,

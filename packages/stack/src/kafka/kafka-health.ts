@@ -93,9 +93,14 @@ export function queryBrokerCount(host: string, port: number, timeoutMs = 2000): 
       socket.destroy();
       reject(error);
     };
-    socket.setTimeout(timeoutMs, () => fail(new Error(`no answer from ${host}:${port} within ${timeoutMs} ms`)));
+    socket.setTimeout(timeoutMs, () => {
+      fail(new Error(`no answer from ${host}:${port} within ${timeoutMs} ms`));
+    });
     socket.once('error', fail);
-    socket.once('close', () => reject(new Error(`${host}:${port} closed the connection`)));
+    // After an answer this is a no-op: a promise settles once.
+    socket.once('close', () => {
+      reject(new Error(`${host}:${port} closed the connection`));
+    });
     socket.on('data', (chunk: Buffer) => {
       received = Buffer.concat([received, chunk]);
       if (received.length < 4 || received.length < 4 + received.readInt32BE(0)) return;
@@ -105,10 +110,12 @@ export function queryBrokerCount(host: string, port: number, timeoutMs = 2000): 
         if (answer.correlationId !== correlationId) throw new Error('the answer is not to this request');
         resolve(answer.brokers);
       } catch (error) {
-        reject(error as Error);
+        reject(error instanceof Error ? error : new Error(String(error)));
       }
     });
-    socket.connect(port, host, () => socket.write(encodeMetadataRequest(correlationId, 'fraudops-health')));
+    socket.connect(port, host, () => {
+      socket.write(encodeMetadataRequest(correlationId, 'fraudops-health'));
+    });
   });
 }
 
@@ -133,7 +140,8 @@ export async function waitForKafka(
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer';
   while (Date.now() < deadline) {
-    if (!stillRunning()) throw new Error(`the Kafka process behind ${host}:${port} exited (last answer: ${last})`);
+    if (!stillRunning())
+      throw new Error(`the Kafka process behind ${host}:${port} exited (last answer: ${last})`);
     try {
       const brokers = await queryBrokerCount(host, port);
       if (brokers > 0) return;
@@ -143,5 +151,7 @@ export async function waitForKafka(
     }
     await sleep(250);
   }
-  throw new Error(`Kafka on ${host}:${port} was not ready after ${Math.round(timeoutMs / 1000)} s (last answer: ${last})`);
+  throw new Error(
+    `Kafka on ${host}:${port} was not ready after ${Math.round(timeoutMs / 1000)} s (last answer: ${last})`,
+  );
 }

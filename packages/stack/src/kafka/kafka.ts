@@ -32,7 +32,9 @@ async function run(what: string, { command, args }: JavaCommand, env: NodeJS.Pro
     const e = error as Error & { stderr?: string; stdout?: string; code?: string | number };
     const detail = (e.stderr || e.stdout || e.message).trim().split('\n').slice(-5).join('\n');
     throw new Error(
-      e.code === 'ENOENT' ? `${what}: ${command} not found (Kafka needs Java 17+; run scripts/setup)` : `${what}: ${detail}`,
+      e.code === 'ENOENT'
+        ? `${what}: ${command} not found (Kafka needs Java 17+; run scripts/setup)`
+        : `${what}: ${detail}`,
       { cause: error },
     );
   }
@@ -40,7 +42,6 @@ async function run(what: string, { command, args }: JavaCommand, env: NodeJS.Pro
 
 /** The storage tool writes meta.properties into a log dir it formats; Kafka refuses to start without it. */
 export const isFormatted = (s: KafkaSettings): boolean => existsSync(join(s.dataDir, 'meta.properties'));
-
 
 function newClusterId(): string {
   for (;;) {
@@ -54,7 +55,8 @@ function newClusterId(): string {
  * start) and formats the storage unless it already is. Returns whether it formatted.
  */
 export async function prepareKafka(s: KafkaSettings, env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
-  if (!existsSync(s.libsDir)) throw new Error(`Kafka's jars are missing from ${s.libsDir}: run scripts/setup`);
+  if (!existsSync(s.libsDir))
+    throw new Error(`Kafka's jars are missing from ${s.libsDir}: run scripts/setup`);
   await mkdir(s.dataDir, { recursive: true });
   await mkdir(s.logsDir, { recursive: true });
   await writeFile(s.serverProperties, renderServerProperties(s));
@@ -65,15 +67,20 @@ export async function prepareKafka(s: KafkaSettings, env: NodeJS.ProcessEnv = pr
   return true;
 }
 
-/** Creates the topics that do not exist yet (one tool run per topic: the tool takes one at a time). */
+/**
+ * Creates the topics that do not exist yet. The tool takes one topic per run; the runs go in parallel, as
+ * most of each is the JVM starting.
+ */
 export async function ensureKafkaTopics(
   s: KafkaSettings,
   topics: readonly KafkaTopic[] = KAFKA_TOPICS,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<void> {
-  for (const topic of topics) {
-    await run(`creating the Kafka topic ${topic.name}`, createTopicCommand(s, topic, env), env);
-  }
+  await Promise.all(
+    topics.map((topic) =>
+      run(`creating the Kafka topic ${topic.name}`, createTopicCommand(s, topic, env), env),
+    ),
+  );
 }
 
 /** The topic's partition count as the broker reports it. */
