@@ -48,7 +48,8 @@ beforeAll(async () => {
     receiver: await freePort(),
     exporter: await freePort(),
   };
-  const replicaBase = 30_000 + Math.floor(Math.random() * 20_000);
+  // Below Linux's ephemeral range (32768+), so no outgoing connection can hold a replica's port.
+  const replicaBase = 20_000 + Math.floor(Math.random() * 10_000);
   const raw = JSON.parse(readFileSync(join(project.root, 'fraudops.config.json'), 'utf8')) as Omit<
     ProjectConfig,
     'root'
@@ -57,6 +58,7 @@ beforeAll(async () => {
   raw.model.modelsDir = join(inject('modelDir'), '..');
   raw.data = { dir: join(stateDir, 'data'), replayFile: inject('replayFile') };
   raw.run = { pidsDir: join(stateDir, 'run'), logsDir: join(stateDir, 'logs') };
+  raw.stack.kafka = { host: '127.0.0.1', port: await freePort(), controllerPort: await freePort() };
   raw.stack.gateway.port = ports.gateway;
   raw.stack.prometheus.port = ports.prometheus;
   raw.stack.alertmanager.port = ports.alertmanager;
@@ -76,7 +78,7 @@ afterAll(async () => {
 describe('the embedded stack (fast profile)', () => {
   it('comes up with 4 healthy replicas as Prometheus targets', async () => {
     const output = await fraudops('up', '--profile', 'fast');
-    for (const component of ['prometheus', 'alertmanager', 'alert-receiver', 'gateway', 'cluster']) {
+    for (const component of ['kafka', 'prometheus', 'alertmanager', 'alert-receiver', 'gateway', 'cluster']) {
       expect(output).toContain(`==> ${component}:`);
     }
     const status = await clusterStatus();
@@ -96,7 +98,7 @@ describe('the embedded stack (fast profile)', () => {
     expect(await fraudops('status')).toMatch(/gateway\s+\d+\s+127\.0\.0\.1:\d+\s+healthy/);
     // A second `up` is harmless: it finds everything running and starts nothing.
     const again = await fraudops('up', '--profile', 'fast');
-    expect(again.match(/already running/g)).toHaveLength(5);
+    expect(again.match(/already running/g)).toHaveLength(6);
   });
 
   it('scales to 6 under load through the gateway, and the saturation alert reaches the receiver', async () => {
@@ -181,7 +183,7 @@ describe('the embedded stack (fast profile)', () => {
     const daemons = readdirSync(join(stateDir, 'run'))
       .filter((f) => f.endsWith('.pid'))
       .map(pidFile);
-    expect(daemons.length).toBe(5);
+    expect(daemons.length).toBe(6);
     // The controller dies without draining anything: its replicas are orphans that `down` must find.
     process.kill(pidFile('cluster.pid'), 'SIGKILL');
     const output = await fraudops('down');

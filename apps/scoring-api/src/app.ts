@@ -1,6 +1,7 @@
 // Builds the scoring service: third-party plugins, then the app's own plugins, then routes.
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import { createServer } from 'node:http';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { ServiceConfig } from './config.ts';
 import { registerErrorHandlers } from './errors.ts';
@@ -25,6 +26,18 @@ export async function buildApp(
   const app = Fastify({
     logger,
     bodyLimit: config.BODY_LIMIT_BYTES,
+    // Without a request timeout a client that sends headers and stalls would hold an in-flight slot (and block
+    // a graceful shutdown) indefinitely. Node enforces it on a timer that runs every 30 s by default, far too
+    // coarse for a 10 s limit: hence our own server with a tighter check.
+    serverFactory: (handler) =>
+      createServer(
+        {
+          requestTimeout: config.REQUEST_TIMEOUT_MS,
+          headersTimeout: config.REQUEST_TIMEOUT_MS,
+          connectionsCheckingInterval: Math.min(1000, config.REQUEST_TIMEOUT_MS / 2),
+        },
+        handler,
+      ),
     // One log line per request would cost more than scoring it; errors and refusals are logged instead.
     logController: new LogController({ disableRequestLogging: true }),
     ajv: {

@@ -13,6 +13,8 @@ export interface ServiceConfig {
   BATCH_MAX_ITEMS: number;
   BODY_LIMIT_BYTES: number;
   SHUTDOWN_TIMEOUT_MS: number;
+  /** A request must arrive whole within this; a slow client cannot hold an in-flight slot. */
+  REQUEST_TIMEOUT_MS: number;
   LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -34,6 +36,7 @@ export function loadServiceConfig(env: NodeJS.ProcessEnv = process.env): Service
         BATCH_MAX_ITEMS: { type: 'integer', minimum: 1, maximum: 100000, default: api.batchMaxItems },
         BODY_LIMIT_BYTES: { type: 'integer', minimum: 1024, default: api.bodyLimitBytes },
         SHUTDOWN_TIMEOUT_MS: { type: 'integer', minimum: 0, default: api.shutdownTimeoutMs },
+        REQUEST_TIMEOUT_MS: { type: 'integer', minimum: 100, default: api.requestTimeoutMs },
         LOG_LEVEL: {
           type: 'string',
           enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],

@@ -46,6 +46,9 @@ export function summarize(problems: readonly FieldProblem[], context: string): s
   return `${context}${first.field} ${first.message}${more}`;
 }
 
+/** At most this many field problems are listed in a 400 answer; the message counts them all. */
+export const MAX_LISTED_PROBLEMS = 20;
+
 const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
 
 export function registerErrorHandlers(app: FastifyInstance): void {
@@ -73,9 +76,11 @@ export function registerErrorHandlers(app: FastifyInstance): void {
     // A request for no route can fail body parsing first (e.g. QUERY without a content type): it is still unrouted.
     if (request.is404) return answerUnrouted(request, reply);
     if (error.validation) {
-      const errors = describeValidationErrors(error.validation);
-      const message = summarize(errors, error.validationContext ?? 'body');
-      request.log.info({ errors }, `rejected invalid request: ${message}`);
+      const all = describeValidationErrors(error.validation);
+      const message = summarize(all, error.validationContext ?? 'body');
+      // A batch of bad items must not turn a small request into a huge answer and log line.
+      const errors = all.slice(0, MAX_LISTED_PROBLEMS);
+      request.log.info({ errors, problems: all.length }, `rejected invalid request: ${message}`);
       return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message, errors });
     }
     const status = error.statusCode ?? 500;
@@ -89,8 +94,8 @@ export function registerErrorHandlers(app: FastifyInstance): void {
     }
     request.log.error({ err: error }, 'request failed');
     return reply
-      .code(500)
-      .send({ statusCode: 500, error: 'Internal Server Error', message: 'internal error' });
+      .code(status)
+      .send({ statusCode: status, error: errorName(status), message: 'internal error' });
   });
 
   app.setNotFoundHandler(answerUnrouted);

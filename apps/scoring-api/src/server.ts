@@ -2,8 +2,16 @@
 import { buildApp } from './app.ts';
 import { loadServiceConfig } from './config.ts';
 
-const config = loadServiceConfig();
-const app = await buildApp(config);
+let config: ReturnType<typeof loadServiceConfig>;
+let app: Awaited<ReturnType<typeof buildApp>>;
+try {
+  config = loadServiceConfig();
+  app = await buildApp(config);
+} catch (error) {
+  // Bad settings (an invalid variable, an unsupported MODEL_URI) are one clear line, not a stack trace.
+  console.error(`scoring-api cannot start: ${(error as Error).message}`);
+  process.exit(1);
+}
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {

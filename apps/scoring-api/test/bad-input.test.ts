@@ -132,6 +132,12 @@ const cases: Case[] = [
     status: 400,
     mentions: ['/tx_datetime'],
   },
+  {
+    name: 'datetime out of range (month 99)',
+    body: () => withField('tx_datetime', '2018-99-99 99:99:99'),
+    status: 400,
+    mentions: ['/tx_datetime'],
+  },
   { name: 'body is an array', body: () => json([valid]), status: 400, mentions: ['body', 'object'] },
   {
     name: 'prototype pollution',
@@ -216,6 +222,21 @@ describe('bad input', () => {
     });
     const fields = response.json<{ errors: { field: string }[] }>().errors.map((e) => e.field);
     expect(fields).toEqual(expect.arrayContaining(['/tx_amount', '/tx_during_weekend', '/extra']));
+  });
+
+  it('lists at most 20 problems, however many a batch has, and counts them all in the message', async () => {
+    const bad = json({
+      transactions: Array.from({ length: BATCH_MAX_ITEMS }, () => ({ ...valid, tx_amount: -1, extra: 1 })),
+    });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/predict/batch',
+      headers: { 'content-type': 'application/json' },
+      payload: bad,
+    });
+    const body = response.json<{ message: string; errors: unknown[] }>();
+    expect(body.errors).toHaveLength(20);
+    expect(body.message).toContain(`(and ${2 * BATCH_MAX_ITEMS - 1} more problems)`);
   });
 
   it('never logs a client error at error level (pino level >= 50)', () => {

@@ -75,6 +75,29 @@ describe('scoring-api process', () => {
     expect((await fetch(`${url}/ready`)).status).toBe(200);
   });
 
+  it('does not let clients that stall mid-body hold its in-flight slots', async () => {
+    server = await startServer({
+      MODEL_URI: `file:${trainedModelDir()}`,
+      MAX_IN_FLIGHT: '2',
+      REQUEST_TIMEOUT_MS: '500',
+    });
+    const { url } = server;
+    const { port } = new URL(url);
+    const { connect } = await import('node:net');
+    const stalled = [0, 1].map(() => {
+      const socket = connect(Number(port), '127.0.0.1');
+      socket.on('error', () => undefined);
+      socket.write(
+        'POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{',
+      );
+      return socket;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const response = await postBatch(url);
+    expect(response.status).toBe(200);
+    for (const socket of stalled) socket.destroy();
+  });
+
   it('refuses to start on a port that is taken, naming the port', async () => {
     server = await startServer({ MODEL_URI: `file:${trainedModelDir()}` });
     const port = new URL(server.url).port;

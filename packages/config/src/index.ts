@@ -18,6 +18,7 @@ export interface ProjectConfig {
     batchMaxItems: number;
     bodyLimitBytes: number;
     shutdownTimeoutMs: number;
+    requestTimeoutMs: number;
   };
   run: { pidsDir: string; logsDir: string };
   stack: StackConfig;

@@ -17,6 +17,7 @@ export function testConfig(modelUri: string, overrides: Partial<AppConfig> = {})
     BATCH_MAX_ITEMS: 1000,
     BODY_LIMIT_BYTES: 2 * 1024 * 1024,
     LOG_LEVEL: 'silent',
+    REQUEST_TIMEOUT_MS: 10_000,
     ...overrides,
   };
 }
