@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Launcher for `npx --no-install fraudops`. The CLI is TypeScript run by Node 24's type stripping; when the
 // Node on PATH is older, re-run this file with the Node 24 that scripts/setup provisions in the repository.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import os from 'node:os';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -18,10 +19,16 @@ if (major < REQUIRED_MAJOR) {
     );
     process.exit(1);
   }
-  const result = spawnSync(provisioned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+  const child = spawn(provisioned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
     stdio: 'inherit',
   });
-  process.exit(result.status ?? 1);
+  // Signals sent to this launcher (a service manager's SIGTERM, not only the terminal's Ctrl-C) reach the CLI.
+  for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM', 'SIGHUP'])) {
+    process.on(signal, () => child.kill(signal));
+  }
+  child.on('exit', (code, signal) => {
+    process.exit(code ?? (signal ? 128 + (os.constants.signals[signal] ?? 1) : 1));
+  });
+} else {
+  await import('../src/main.ts');
 }
-
-await import('../src/main.ts');

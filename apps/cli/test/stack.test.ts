@@ -179,7 +179,9 @@ describe('the embedded stack (fast profile)', () => {
 
   it('goes down leaving no process behind, even after the controller crashed', async () => {
     const pods = (await clusterStatus()).pods.map((p) => p.pid);
-    const pidFile = (name: string): number => Number(readFileSync(join(stateDir, 'run', name), 'utf8'));
+    // A pid file holds the pid and the process's start time.
+    const pidFile = (name: string): number =>
+      Number.parseInt(readFileSync(join(stateDir, 'run', name), 'utf8'), 10);
     const daemons = readdirSync(join(stateDir, 'run'))
       .filter((f) => f.endsWith('.pid'))
       .map(pidFile);

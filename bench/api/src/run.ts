@@ -85,12 +85,6 @@ const apiEntry = join(config.root, 'apps/scoring-api/src/server.ts');
 console.log(
   `bench/api: ${duration} s per run, ${connections} connections, ${rounds} rounds, model ${modelDir}`,
 );
-const ceiling = await startProcess(ceilingEntry, {}, '/');
-const api = await startProcess(
-  apiEntry,
-  { HOST: '127.0.0.1', MODEL_URI: `file:${modelDir}`, LOG_LEVEL: 'warn', MAX_IN_FLIGHT: '100000' },
-  '/ready',
-);
 
 async function run(label: string, spec: LoadSpec): Promise<LoadResult> {
   process.stdout.write(`  ${label} ...`);
@@ -108,7 +102,16 @@ function medianRun(runs: readonly LoadResult[]): LoadResult {
 
 const pad = (value: string | number, width: number): string => String(value).padStart(width);
 
+const started: ChildProcess[] = [];
 try {
+  const ceiling = await startProcess(ceilingEntry, {}, '/');
+  started.push(ceiling.child);
+  const api = await startProcess(
+    apiEntry,
+    { HOST: '127.0.0.1', MODEL_URI: `file:${modelDir}`, LOG_LEVEL: 'warn', MAX_IN_FLIGHT: '100000' },
+    '/ready',
+  );
+  started.push(api.child);
   const ceilingLoad = { url: `${ceiling.url}/`, body: single, connections, durationSeconds: duration };
   const predictLoad = { url: `${api.url}/predict`, body: single, connections, durationSeconds: duration };
   await measure({ ...ceilingLoad, durationSeconds: 2 });
@@ -202,6 +205,5 @@ try {
   writeFileSync(reportFile, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`\nreport: ${reportFile}`);
 } finally {
-  ceiling.child.kill('SIGTERM');
-  api.child.kill('SIGTERM');
+  for (const child of started) child.kill('SIGTERM');
 }

@@ -153,6 +153,13 @@ export function stackComponents(
         name: 'alert-receiver',
         command: node,
         args: [join(config.root, 'apps/alert-receiver/src/server.ts')],
+        // From the one config, not from whatever HOST or PORT the user's shell exports.
+        env: {
+          ...process.env,
+          HOST: s.receiver.host,
+          PORT: String(s.receiver.port),
+          NOTIFICATIONS_FILE: s.receiver.notificationsFile,
+        },
       },
     },
     {

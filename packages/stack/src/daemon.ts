@@ -1,7 +1,7 @@
 // Background processes that outlive the command that started them, tracked by pid files under the state
 // folder so that any later command (or a crashed one's successor) can find and stop them.
 import { spawn } from 'node:child_process';
-import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -39,17 +39,44 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** The pid of a running daemon, or null; a stale pid file is removed. */
-export function runningPid(paths: DaemonPaths, name: string): number | null {
-  let pid: number;
+/** When the process started, in clock ticks since boot (/proc/<pid>/stat field 22); null when it is gone. */
+export function processStartTime(pid: number): string | null {
   try {
-    pid = Number.parseInt(readFileSync(pidFile(paths, name), 'utf8'), 10);
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
   } catch {
     return null;
   }
-  if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) return pid;
-  rmSync(pidFile(paths, name), { force: true });
+}
+
+/**
+ * Records a pid with its process's start time: after a reboot or a long time the pid may belong to another
+ * process, and `down` must never signal that one.
+ */
+export function writePidFile(path: string, pid: number): void {
+  writeFileSync(path, `${pid} ${processStartTime(pid) ?? ''}\n`);
+}
+
+/** The pid in a pid file if that very process still runs, else null (and the stale file is removed). */
+export function livePidFromFile(path: string): number | null {
+  let pid: number;
+  let startTime: string | undefined;
+  try {
+    const [pidText, start] = readFileSync(path, 'utf8').trim().split(' ');
+    pid = Number.parseInt(pidText ?? '', 10);
+    startTime = start;
+  } catch {
+    return null;
+  }
+  const same = startTime === undefined || startTime === '' || processStartTime(pid) === startTime;
+  if (Number.isInteger(pid) && pid > 0 && isAlive(pid) && same) return pid;
+  rmSync(path, { force: true });
   return null;
+}
+
+/** The pid of a running daemon, or null; a stale pid file is removed. */
+export function runningPid(paths: DaemonPaths, name: string): number | null {
+  return livePidFromFile(pidFile(paths, name));
 }
 
 /** Starts the daemon in its own process group with output appended to its log; returns its pid. */
@@ -64,9 +91,10 @@ export function startDaemon(paths: DaemonPaths, spec: DaemonSpec): number {
     detached: true,
     stdio: ['ignore', out, out],
   });
+  closeSync(out); // the child has its own copy
   if (child.pid === undefined) throw new Error(`could not start ${spec.name} (${spec.command})`);
   child.unref();
-  writeFileSync(pidFile(paths, spec.name), `${child.pid}\n`);
+  writePidFile(pidFile(paths, spec.name), child.pid);
   return child.pid;
 }
 
@@ -86,7 +114,8 @@ export async function stopDaemon(paths: DaemonPaths, name: string, graceMs = 30_
   return true;
 }
 
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
+/** Signals the process group the daemon leads, or the process alone when it leads none. */
+export function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pid, signal);
   } catch {

@@ -1,11 +1,11 @@
 // What the CLI needs to drive the stack beyond single daemons: the chosen profile, the cluster
 // controller's view of the replicas, and cleaning up replicas a crashed controller left behind.
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ProjectConfig } from '@fraudops/config';
-import { isAlive } from './daemon.ts';
+import { isAlive, livePidFromFile, signalGroup } from './daemon.ts';
 import type { StackLayout } from './layout.ts';
 import { profileNamed, type Profile } from './profiles.ts';
 
@@ -87,18 +87,13 @@ export async function killOrphanReplicas(layout: StackLayout): Promise<string[]>
   const killed: string[] = [];
   const pids: number[] = [];
   for (const file of files) {
-    const path = join(layout.podPidsDir, file);
-    const pid = Number.parseInt(readFileSync(path, 'utf8'), 10);
-    if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
-      try {
-        process.kill(-pid, 'SIGKILL');
-      } catch {
-        process.kill(pid, 'SIGKILL');
-      }
+    const pid = livePidFromFile(join(layout.podPidsDir, file));
+    if (pid !== null) {
+      signalGroup(pid, 'SIGKILL');
       killed.push(file.replace(/\.pid$/, ''));
       pids.push(pid);
     }
-    rmSync(path, { force: true });
+    rmSync(join(layout.podPidsDir, file), { force: true });
   }
   const deadline = Date.now() + 10_000;
   while (pids.some(isAlive) && Date.now() < deadline) await sleep(50);

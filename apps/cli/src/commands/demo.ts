@@ -176,12 +176,18 @@ function printScores(transactions: readonly Transaction[], scores: readonly Scor
 
 function printUrls(config: ProjectConfig, baseUrl: string, example: Transaction | undefined): void {
   console.log(`
-The scoring API keeps running in the background:
+${
+  runningPid(config.run, DEMO_DAEMONS[0]) === null
+    ? `The embedded stack keeps running (see \`npx --no-install fraudops status\`):
+  gateway             ${baseUrl}/  (one of the replicas answers)
+  API docs (Swagger)  ${baseUrl}/docs`
+    : `The scoring API keeps running in the background:
   service and model   ${baseUrl}/
   API docs (Swagger)  ${baseUrl}/docs
   readiness           ${baseUrl}/ready
   metrics             ${baseUrl}/metrics
-  logs                ${logFile(config.run, DEMO_DAEMONS[0])}
+  logs                ${logFile(config.run, DEMO_DAEMONS[0])}`
+}
 Try it:
   curl -s ${baseUrl}/predict -H 'content-type: application/json' -d '${JSON.stringify(example ? withoutLabels(example) : {})}'
 Stop it:

@@ -12,6 +12,8 @@ import {
   startDaemon,
   waitUntilHealthy,
   writeStackProfile,
+  readStackProfile,
+  stopDaemon,
   monitoringHooks,
   waitForReplicas,
 } from '@fraudops/stack';
@@ -39,8 +41,22 @@ export function upCommand(): Command {
         console.log("==> no model yet: training one on the handbook's dataset first");
         await runMl(config, ['train', '--data-dir', config.data.dir, '--models-dir', config.model.modelsDir]);
       }
+      const components = stackComponents(config, layout, profile, monitoringHooks(config));
+      const running = components.filter((c) => runningPid(config.run, c.name) !== null);
+      if (running.length > 0) {
+        const current = await readStackProfile(layout);
+        if (current.name !== profile.name) {
+          throw new CliError(
+            `the stack runs with the ${current.name} profile (${running.map((c) => c.name).join(', ')}); ` +
+              'run `fraudops down` first to switch profiles',
+          );
+        }
+      }
+      if (runningPid(config.run, 'scoring-api') !== null) {
+        throw new CliError('the demo scoring API holds the gateway port; run `fraudops down` first');
+      }
       await writeStackProfile(layout, profile);
-      for (const component of stackComponents(config, layout, profile, monitoringHooks(config))) {
+      for (const component of components) {
         const address = `${component.host}:${component.port}`;
         const running = runningPid(config.run, component.name);
         if (running !== null) {
@@ -68,6 +84,7 @@ export function upCommand(): Command {
           await component.afterStart?.();
         } catch (error) {
           console.log('failed');
+          await stopDaemon(config.run, component.name, 5000);
           throw new CliError(
             `${component.name} did not become healthy: ${(error as Error).message}; see ${logFile(config.run, component.name)}`,
           );

@@ -52,7 +52,8 @@ export class LoadedModel {
     }
     let session: ort.InferenceSession;
     try {
-      // One thread per replica: the autoscaler reasons in replicas of one CPU each.
+      // One thread per replica: scaling happens by adding replicas, and a replica's CPU is what the HPA and
+      // the alert measure against its request.
       session = await ort.InferenceSession.create(artifact.onnx, {
         intraOpNumThreads: 1,
         interOpNumThreads: 1,

@@ -7,14 +7,20 @@ export class AccessLogCounter {
   readonly counts = new Map<number, number>();
   private offset = 0;
   private partial = '';
+  private reading: Promise<void> = Promise.resolve();
   private readonly file: string;
 
   constructor(file: string) {
     this.file = file;
   }
 
-  /** Reads what nginx appended since the last call and adds it to the counts. */
-  async poll(): Promise<void> {
+  /** Reads what nginx appended since the last call and adds it to the counts; calls never overlap. */
+  poll(): Promise<void> {
+    this.reading = this.reading.then(() => this.readAppended());
+    return this.reading;
+  }
+
+  private async readAppended(): Promise<void> {
     let size: number;
     try {
       size = (await stat(this.file)).size;

@@ -1,11 +1,13 @@
 // The cluster controller process, started by `fraudops up`: replicas at the HPA minimum, the HPA twin on
 // the manifests in deploy/k8s, the gateway's upstreams and Prometheus' targets kept in step, /metrics.
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Autoscaler, compressTimings, loadAutoscalerManifests } from '@fraudops/autoscaler';
 import { loadProjectConfig } from '@fraudops/config';
 import { gatewaySettings } from '../components.ts';
 import { reloadGateway, writeGatewayConfig } from '../gateway/gateway.ts';
 import { stackLayout } from '../layout.ts';
+import { killOrphanReplicas } from '../stack-control.ts';
 import { renderReplicaTargets } from '../prometheus/prometheus-config.ts';
 import { profileNamed } from '../profiles.ts';
 import { StackController } from './controller.ts';
@@ -38,8 +40,14 @@ const replicaSet: ReplicaSet = new ReplicaSet({
   host: replicaPorts.host,
   ports,
   entry: join(config.root, 'apps/scoring-api/src/server.ts'),
+  // Every setting from the one config: nothing a user's shell exported leaks into the replicas.
   env: {
     ...process.env,
+    MAX_IN_FLIGHT: String(config.scoringApi.maxInFlight),
+    BATCH_MAX_ITEMS: String(config.scoringApi.batchMaxItems),
+    BODY_LIMIT_BYTES: String(config.scoringApi.bodyLimitBytes),
+    SHUTDOWN_TIMEOUT_MS: String(config.scoringApi.shutdownTimeoutMs),
+    REQUEST_TIMEOUT_MS: String(config.scoringApi.requestTimeoutMs),
     MODEL_URI: `file:${join(config.model.modelsDir, 'current')}`,
     // A new champion reaches every replica within this.
     MODEL_POLL_INTERVAL_MS: String(Math.max(1000, Math.round(config.model.pollIntervalMs / profile.speedup))),
@@ -51,6 +59,9 @@ const replicaSet: ReplicaSet = new ReplicaSet({
   drainDelayMs: 500,
   // Called only once the controller below runs.
   onMembershipChange: async (): Promise<void> => controller.publishMembership(),
+  onExit: (name) => {
+    controller.forget(name);
+  },
   log,
 });
 
@@ -69,6 +80,11 @@ const controller: StackController = new StackController({
     if (!(await reloadGateway(layout.nginx.pidFile)))
       log('gateway not running: its config is written for its next start');
   },
+  gatewayIdentity: async () =>
+    readFile(layout.nginx.pidFile, 'utf8').then(
+      (pid) => pid.trim(),
+      () => null,
+    ),
   replicaTargetsFile: layout.prometheus.replicaTargets,
   renderReplicaTargets: (targets) => renderReplicaTargets(config.stack.namespace, CONTAINER, targets),
   host: config.stack.exporter.host,
@@ -88,6 +104,9 @@ async function shutdown(signal: string): Promise<void> {
 process.once('SIGTERM', (signal) => void shutdown(signal));
 process.once('SIGINT', (signal) => void shutdown(signal));
 
+// Replicas left by a controller that crashed still hold their ports: they go before new ones start.
+for (const pod of await killOrphanReplicas(layout))
+  log(`killed ${pod}, left behind by a previous controller`);
 await controller.start(config.stack.exporter.port);
 log(
   `controller listening on ${config.stack.exporter.host}:${config.stack.exporter.port} (/metrics, /status)`,

@@ -22,6 +22,8 @@ export interface ControllerOptions {
   accessLog: string;
   /** Rewrites the gateway's upstreams to the given ready ports and reloads it. */
   updateGateway: (readyPorts: readonly number[]) => Promise<void>;
+  /** Which gateway process runs (its pid), so that a restarted gateway gets the upstreams again. */
+  gatewayIdentity: () => Promise<string | null>;
   replicaTargetsFile: string;
   renderReplicaTargets: (replicas: readonly { pod: string; address: string }[]) => string;
   host: string;
@@ -47,6 +49,7 @@ export class StackController {
   private syncing: Promise<void> | undefined;
   private server: Server | undefined;
   private publishing: Promise<void> = Promise.resolve();
+  private gatewaySeen: string | null = null;
 
   constructor(options: ControllerOptions) {
     this.options = options;
@@ -129,7 +132,20 @@ export class StackController {
     return this.syncing;
   }
 
+  /** Forgets the CPU history of a replica that is gone. */
+  forget(name: string): void {
+    this.cpuSeconds.delete(name);
+    this.lastSample.delete(name);
+    this.usage.delete(name);
+  }
+
   private async syncOnce(): Promise<void> {
+    // A gateway started again (by a repairing `up`) comes up with no upstreams: give it the ready replicas.
+    const gateway = await this.options.gatewayIdentity();
+    if (gateway !== this.gatewaySeen) {
+      this.gatewaySeen = gateway;
+      if (gateway !== null) await this.publishMembership();
+    }
     await this.sampleCpu();
     const { replicas, autoscaler } = this.options;
     const active = replicas.active;

@@ -3,9 +3,10 @@
 // then drains on SIGTERM.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { writePidFile } from '../daemon.ts';
 
 export interface Replica {
   name: string;
@@ -27,8 +28,10 @@ export interface ReplicaSetOptions {
   shutdownTimeoutMs: number;
   /** Time for the load balancer to stop sending new requests before SIGTERM (a pod's preStop sleep). */
   drainDelayMs: number;
-  /** Called whenever the set of ready, non-terminating replicas changes. */
+  /** Called whenever a replica starts, stops, exits or changes readiness. */
   onMembershipChange: () => Promise<void>;
+  /** Called when a replica's process has exited, to forget what was kept about it. */
+  onExit?: (name: string) => void;
   log: (message: string) => void;
 }
 
@@ -78,7 +81,9 @@ export class ReplicaSet {
   async probe(): Promise<void> {
     const changes = await Promise.all(
       this.active.map(async (replica) => {
-        const ready = await isReady(this.options.host, replica.port);
+        // A replica whose process is gone is never ready, whatever answers on its port.
+        const alive = replica.child.exitCode === null && replica.child.signalCode === null;
+        const ready = alive && (await isReady(this.options.host, replica.port));
         if (ready === replica.ready || replica.terminating) return false;
         replica.ready = ready;
         this.options.log(`${replica.name} is ${ready ? 'ready' : 'not ready'}`);
@@ -106,19 +111,24 @@ export class ReplicaSet {
       stdio: ['ignore', out, out],
       detached: true,
     });
+    closeSync(out); // the child has its own copy
     const replica: Replica = { name, port, child, startedAt: Date.now(), ready: false, terminating: false };
-    if (child.pid !== undefined) writeFileSync(join(this.options.pidsDir, `${name}.pid`), `${child.pid}\n`);
+    if (child.pid !== undefined) writePidFile(join(this.options.pidsDir, `${name}.pid`), child.pid);
     child.once('exit', (code, signal) => {
       rmSync(join(this.options.pidsDir, `${name}.pid`), { force: true });
       const index = this.replicas.indexOf(replica);
       if (index >= 0) this.replicas.splice(index, 1);
       if (!replica.terminating) {
         this.options.log(`${name} exited unexpectedly (${signal ?? `code ${code}`}); it will be replaced`);
-        if (replica.ready) void this.options.onMembershipChange();
+        replica.ready = false;
+        void this.options.onMembershipChange();
       }
+      this.options.onExit?.(name);
     });
     this.replicas.push(replica);
     this.options.log(`${name} starting on port ${port} (log: ${logFile})`);
+    // Discovery lists every active replica (Prometheus sees it start); the gateway only the ready ones.
+    void this.options.onMembershipChange();
     return replica;
   }
 
@@ -127,10 +137,8 @@ export class ReplicaSet {
     const wasReady = replica.ready;
     replica.ready = false;
     this.options.log(`${replica.name} leaving the load balancer, then draining`);
-    if (wasReady) {
-      await this.options.onMembershipChange();
-      await sleep(this.options.drainDelayMs);
-    }
+    await this.options.onMembershipChange();
+    if (wasReady) await sleep(this.options.drainDelayMs);
     if (replica.child.exitCode !== null || replica.child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) =>
       replica.child.once('exit', () => {

@@ -29,7 +29,7 @@ pid ${s.prefix}/nginx.pid;
 error_log ${s.errorLog} warn;
 
 events {
-  worker_connections 4096;
+  worker_connections 1024;
 }
 
 http {
@@ -50,6 +50,8 @@ http {
   limit_req_log_level warn;
 
   client_max_body_size ${s.bodyLimitBytes};
+  # Bodies stay in memory: spilled to client_body_temp_path they would need a directory that nginx's
+  # unprivileged workers can write, wherever the state folder is. worker_connections bounds the memory.
   client_body_buffer_size ${s.bodyLimitBytes};
 
   upstream scoring_api {
@@ -74,7 +76,7 @@ ${servers}
       proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
       proxy_buffering off;
       # Scoring is a pure function of the body, so a request that met a replica going away is safe to retry.
-      proxy_next_upstream error timeout non_idempotent;
+      proxy_next_upstream error timeout http_503 non_idempotent;
     }
   }
 }
