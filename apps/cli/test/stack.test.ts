@@ -21,7 +21,7 @@ const project = loadProjectConfig();
 let configFile: string;
 let env: NodeJS.ProcessEnv;
 let stateDir: string;
-let ports: { gateway: number; prometheus: number; alertmanager: number; receiver: number; exporter: number };
+let ports: { gateway: number; prometheus: number; alertmanager: number; receiver: number; cluster: number };
 
 async function fraudops(...args: string[]): Promise<string> {
   const { stdout, stderr } = await run(process.execPath, [cli, ...args], { env, timeout: 300_000 });
@@ -37,7 +37,7 @@ interface Status {
   hpa: { currentReplicas: number; maxReplicas: number };
   pods: { name: string; pid: number; ready: boolean; terminating: boolean }[];
 }
-const clusterStatus = (): Promise<Status> => json<Status>(`http://127.0.0.1:${ports.exporter}/status`);
+const clusterStatus = (): Promise<Status> => json<Status>(`http://127.0.0.1:${ports.cluster}/status`);
 
 beforeAll(async () => {
   stateDir = await mkdtemp(join(tmpdir(), 'fraudops-stack-e2e-'));
@@ -46,7 +46,7 @@ beforeAll(async () => {
     prometheus: await freePort(),
     alertmanager: await freePort(),
     receiver: await freePort(),
-    exporter: await freePort(),
+    cluster: await freePort(),
   };
   // Below Linux's ephemeral range (32768+), so no outgoing connection can hold a replica's port.
   const replicaBase = 20_000 + Math.floor(Math.random() * 10_000);
@@ -64,7 +64,7 @@ beforeAll(async () => {
   raw.stack.alertmanager.port = ports.alertmanager;
   raw.stack.receiver.port = ports.receiver;
   raw.stack.receiver.notificationsFile = join(stateDir, 'notifications.jsonl');
-  raw.stack.exporter.port = ports.exporter;
+  raw.stack.cluster.port = ports.cluster;
   raw.stack.replicas.basePort = replicaBase;
   configFile = join(stateDir, 'fraudops.config.json');
   writeFileSync(configFile, JSON.stringify(raw, null, 2));

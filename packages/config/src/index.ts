@@ -38,7 +38,8 @@ export interface StackConfig {
   prometheus: Endpoint;
   alertmanager: Endpoint;
   receiver: Endpoint & { notificationsFile: string };
-  exporter: Endpoint;
+  /** The cluster controller: replicas, HPA twin, /metrics in the Kubernetes dialect, /status. */
+  cluster: Endpoint;
   /** Channels that page the administrator besides the local receiver; null when off. */
   alerting: {
     telegram: { chatId: number; botTokenFile: string } | null;

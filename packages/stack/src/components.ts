@@ -189,7 +189,7 @@ export function stackComponents(
     {
       name: 'cluster',
       description: 'cluster controller: replicas, HPA twin, Kubernetes-dialect exporter',
-      ...s.exporter,
+      ...s.cluster,
       healthPath: '/health',
       prepare: async () => {
         await mkdir(layout.prometheus.dir, { recursive: true });

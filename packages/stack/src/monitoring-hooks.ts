@@ -52,7 +52,7 @@ export function monitoringHooks(config: ProjectConfig): MonitoringHooks {
           evaluationInterval: profile.evaluationInterval,
           ruleFiles,
           alertmanager: address(config.stack.alertmanager),
-          exporter: address(config.stack.exporter),
+          exporter: address(config.stack.cluster),
           self: address(config.stack.prometheus),
           replicaTargetsFile: layout.prometheus.replicaTargets,
         }),

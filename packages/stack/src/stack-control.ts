@@ -49,7 +49,7 @@ export async function readStackProfile(layout: StackLayout): Promise<Profile> {
 }
 
 export async function fetchClusterStatus(config: ProjectConfig): Promise<ClusterStatus> {
-  const { host, port } = config.stack.exporter;
+  const { host, port } = config.stack.cluster;
   const response = await fetch(`http://${host}:${port}/status`, { signal: AbortSignal.timeout(2000) });
   if (!response.ok) throw new Error(`the cluster controller answered HTTP ${response.status}`);
   return (await response.json()) as ClusterStatus;

@@ -87,7 +87,7 @@ const controller: StackController = new StackController({
     ),
   replicaTargetsFile: layout.prometheus.replicaTargets,
   renderReplicaTargets: (targets) => renderReplicaTargets(config.stack.namespace, CONTAINER, targets),
-  host: config.stack.exporter.host,
+  host: config.stack.cluster.host,
   log,
   profile: profile.name,
 });
@@ -107,7 +107,5 @@ process.once('SIGINT', (signal) => void shutdown(signal));
 // Replicas left by a controller that crashed still hold their ports: they go before new ones start.
 for (const pod of await killOrphanReplicas(layout))
   log(`killed ${pod}, left behind by a previous controller`);
-await controller.start(config.stack.exporter.port);
-log(
-  `controller listening on ${config.stack.exporter.host}:${config.stack.exporter.port} (/metrics, /status)`,
-);
+await controller.start(config.stack.cluster.port);
+log(`controller listening on ${config.stack.cluster.host}:${config.stack.cluster.port} (/metrics, /status)`);
