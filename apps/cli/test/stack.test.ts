@@ -101,6 +101,39 @@ describe('the embedded stack (fast profile)', () => {
     expect(again.match(/already running/g)).toHaveLength(6);
   });
 
+  it('rate-limits one client at the gateway with 429, counted in gateway_http_requests_total', async () => {
+    // 1,200 requests from one address on 100 connections, in about a second: well past 300/s with a burst
+    // of 600 (and within nginx's worker_connections).
+    const statuses: number[] = [];
+    await Promise.all(
+      Array.from({ length: 100 }, async () => {
+        for (let i = 0; i < 12; i++) {
+          const status = await fetch(`http://127.0.0.1:${ports.gateway}/health`).then(
+            async (response) => {
+              await response.body?.cancel();
+              return response.status;
+            },
+            () => 0,
+          );
+          statuses.push(status);
+        }
+      }),
+    );
+    expect(statuses).toContain(200);
+    expect(statuses).toContain(429);
+    expect(statuses.filter((s) => s !== 200 && s !== 429)).toEqual([]);
+    const limited = statuses.filter((s) => s === 429).length;
+    await expect
+      .poll(
+        async () => {
+          const text = await (await fetch(`http://127.0.0.1:${ports.cluster}/metrics`)).text();
+          return Number(/gateway_http_requests_total\{[^}]*code="429"\} (\d+)/.exec(text)?.[1] ?? 0);
+        },
+        { timeout: 10_000, interval: 500 },
+      )
+      .toBe(limited);
+  });
+
   it('scales to 6 under load through the gateway, and the saturation alert reaches the receiver', async () => {
     const replay = readFileSync(inject('replayFile'), 'utf8').split('\n', 1000).filter(Boolean);
     const body = JSON.stringify({
