@@ -8,10 +8,6 @@ export interface ReplicaSettings {
   modelUri: string;
 }
 
-export function scoringApiEntry(config: ProjectConfig): string {
-  return join(config.root, 'apps/scoring-api/src/server.ts');
-}
-
 export function replicaEnv(
   settings: ReplicaSettings,
   base: NodeJS.ProcessEnv = process.env,

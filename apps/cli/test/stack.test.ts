@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { loadProjectConfig, type ProjectConfig } from '@fraudops/config';
+import { withoutLabels, type Transaction } from '@fraudops/contracts';
 import { QUERY_VARIABLES, dashboards, panelQueries } from '@fraudops/monitoring';
 import { freePort, isAlive } from '@fraudops/stack';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -137,14 +138,7 @@ describe('the embedded stack (fast profile)', () => {
   it('scales to 6 under load through the gateway, and the saturation alert reaches the receiver', async () => {
     const replay = readFileSync(inject('replayFile'), 'utf8').split('\n', 1000).filter(Boolean);
     const body = JSON.stringify({
-      transactions: replay.map((line) => {
-        const {
-          tx_fraud: _f,
-          tx_fraud_scenario: _s,
-          ...transaction
-        } = JSON.parse(line) as Record<string, unknown>;
-        return transaction;
-      }),
+      transactions: replay.map((line) => withoutLabels(JSON.parse(line) as Transaction)),
     });
     let loading = true;
     const codes = new Map<number, number>();

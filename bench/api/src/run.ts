@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadProjectConfig } from '@fraudops/config';
-import { transactionSchema, type Transaction } from '@fraudops/contracts';
-import { freePort, waitForHttpOk } from '@fraudops/stack';
+import { transactionSchema, withoutLabels, type Transaction } from '@fraudops/contracts';
+import { freePort, scoringApiEntry, waitForHttpOk } from '@fraudops/stack';
 import { measure, type LoadResult, type LoadSpec } from './load.ts';
 
 const usage = `Usage: npm run bench --workspace @fraudops/bench-api -- [options]
@@ -53,10 +53,7 @@ function sampleTransactions(count: number): Transaction[] {
         .filter(Boolean)
         .map((line) => JSON.parse(line) as Transaction)
     : (transactionSchema.examples as unknown as Transaction[]);
-  return Array.from({ length: count }, (_, i) => {
-    const { tx_fraud: _f, tx_fraud_scenario: _s, ...transaction } = source[i % source.length] as Transaction;
-    return transaction;
-  });
+  return Array.from({ length: count }, (_, i) => withoutLabels(source[i % source.length] as Transaction));
 }
 
 async function startProcess(
@@ -80,7 +77,7 @@ async function startProcess(
 const single = JSON.stringify(sampleTransactions(1)[0]);
 const batch = JSON.stringify({ transactions: sampleTransactions(batchRows) });
 const ceilingEntry = fileURLToPath(new URL('./ceiling-server.ts', import.meta.url));
-const apiEntry = join(config.root, 'apps/scoring-api/src/server.ts');
+const apiEntry = scoringApiEntry(config);
 
 console.log(
   `bench/api: ${duration} s per run, ${connections} connections, ${rounds} rounds, model ${modelDir}`,

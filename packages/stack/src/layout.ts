@@ -12,6 +12,11 @@ export interface StackLayout {
   profileFile: string;
 }
 
+/** The scoring-api replica's entry point: every launcher (CLI, stack, benchmark) starts this file. */
+export function scoringApiEntry(config: ProjectConfig): string {
+  return join(config.root, 'apps/scoring-api/src/server.ts');
+}
+
 export function stackLayout(config: ProjectConfig): StackLayout {
   const dir = join(config.stateDir, 'stack');
   const nginx = join(dir, 'nginx');

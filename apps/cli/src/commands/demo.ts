@@ -3,12 +3,13 @@ import { createReadStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { loadProjectConfig, type ProjectConfig } from '@fraudops/config';
-import type { Score, Transaction } from '@fraudops/contracts';
+import { withoutLabels, type Score, type Transaction } from '@fraudops/contracts';
 import {
   GATEWAY_HEALTH_PATH,
   assertPortFree,
   logFile,
   runningPid,
+  scoringApiEntry,
   startDaemon,
   waitForHttpOk,
 } from '@fraudops/stack';
@@ -16,7 +17,7 @@ import { Command } from 'commander';
 import { CliError } from '../cli-error.ts';
 import { runMl } from '../python.ts';
 import { formatTable } from '../table.ts';
-import { defaultModelUri, replicaEnv, scoringApiEntry } from '../scoring-api-process.ts';
+import { defaultModelUri, replicaEnv } from '../scoring-api-process.ts';
 
 export const DEMO_DAEMONS = ['scoring-api'] as const;
 
@@ -127,15 +128,6 @@ async function sampleTransactions(file: string, fraud: number, genuine: number):
   }
   lines.close();
   return picked;
-}
-
-/** Labels stay on our side: the API scores what a live transaction would carry. */
-function withoutLabels({
-  tx_fraud: _fraud,
-  tx_fraud_scenario: _scenario,
-  ...transaction
-}: Transaction): Transaction {
-  return transaction;
 }
 
 async function scoreBatch(baseUrl: string, transactions: readonly Transaction[]): Promise<Score[]> {

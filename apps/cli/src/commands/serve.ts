@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { loadProjectConfig } from '@fraudops/config';
 import { Command, InvalidArgumentError } from 'commander';
-import { defaultModelUri, replicaEnv, scoringApiEntry } from '../scoring-api-process.ts';
+import { scoringApiEntry } from '@fraudops/stack';
+import { defaultModelUri, replicaEnv } from '../scoring-api-process.ts';
 
 export function parsePort(value: string): number {
   const port = Number(value);

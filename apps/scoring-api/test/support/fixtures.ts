@@ -2,7 +2,7 @@
 import { cp, mkdtemp, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ModelCard, Transaction } from '@fraudops/contracts';
+import { withoutLabels, type ModelCard, type Transaction } from '@fraudops/contracts';
 import type { FastifyInstance } from 'fastify';
 import { inject } from 'vitest';
 import { buildApp, type AppConfig } from '../../src/app.ts';
@@ -71,10 +71,4 @@ export async function replayTransactions(count: number): Promise<Transaction[]> 
 }
 
 /** What a live client would send: the labels removed. */
-export function unlabelled({
-  tx_fraud: _f,
-  tx_fraud_scenario: _s,
-  ...transaction
-}: Transaction): Transaction {
-  return transaction;
-}
+export const unlabelled = withoutLabels;

@@ -6,7 +6,7 @@ import { Autoscaler, compressTimings, loadAutoscalerManifests } from '@fraudops/
 import { loadProjectConfig } from '@fraudops/config';
 import { gatewaySettings } from '../components.ts';
 import { reloadGateway, writeGatewayConfig } from '../gateway/gateway.ts';
-import { stackLayout } from '../layout.ts';
+import { scoringApiEntry, stackLayout } from '../layout.ts';
 import { killOrphanReplicas } from '../stack-control.ts';
 import { renderReplicaTargets } from '../prometheus/prometheus-config.ts';
 import { profileNamed } from '../profiles.ts';
@@ -39,7 +39,7 @@ const replicaSet: ReplicaSet = new ReplicaSet({
   deployment: config.stack.deployment,
   host: replicaPorts.host,
   ports,
-  entry: join(config.root, 'apps/scoring-api/src/server.ts'),
+  entry: scoringApiEntry(config),
   // Every setting from the one config: nothing a user's shell exported leaks into the replicas.
   env: {
     ...process.env,
