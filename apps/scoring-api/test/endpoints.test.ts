@@ -57,6 +57,28 @@ describe('POST /predict/batch', () => {
     }
   });
 
+  it('gives each of many concurrent batches its own scores, in order, also when they span several runs', async () => {
+    const batches = Array.from({ length: 6 }, (_, b) =>
+      sample.slice(b * 150, b * 150 + 1000).map(unlabelled),
+    );
+    const answers = await Promise.all(
+      batches.map((transactions) =>
+        app.inject({ method: 'POST', url: '/predict/batch', payload: { transactions } }),
+      ),
+    );
+    const singles = await Promise.all(
+      batches.map((transactions) =>
+        app.inject({ method: 'POST', url: '/predict', payload: transactions[999] as Transaction }),
+      ),
+    );
+    for (const [b, answer] of answers.entries()) {
+      const { scores } = answer.json<{ scores: Score[] }>();
+      expect(scores).toHaveLength(1000);
+      expect(scores.map((s) => s.transaction_id)).toEqual(batches[b]?.map((t) => t.transaction_id));
+      expect(scores[999]?.fraud_probability).toBe(singles[b]?.json<Score>().fraud_probability);
+    }
+  });
+
   it('separates the replayed frauds from the genuine transactions (features reach the model in order)', async () => {
     const transactions = sample.slice(0, 1000).map(unlabelled);
     const { scores } = (
