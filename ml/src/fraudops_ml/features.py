@@ -137,6 +137,26 @@ def amount_window_sums(amount: FloatArray, lo: IntArray, hi: IntArray) -> FloatA
     return sums
 
 
+def counts_and_means(
+    order: IntArray, count: IntArray, total: FloatArray
+) -> tuple[IntArray, FloatArray]:
+    """Window counts and total/count (0 for an empty window), put back in the frame's row order.
+
+    Args:
+        order: the permutation that sorted the rows by (entity, time).
+        count: rows in each window, in sorted order.
+        total: sum over each window, in sorted order.
+
+    Returns:
+        (count, mean) aligned with the unsorted rows.
+    """
+    nb = np.empty(len(order), dtype=np.int64)
+    mean = np.empty(len(order), dtype=np.float64)
+    nb[order] = count
+    mean[order] = np.divide(total, count, out=np.zeros(len(count)), where=count > 0)
+    return nb, mean
+
+
 def customer_spending_features(
     tx: pd.DataFrame, windows_days: Sequence[int] = WINDOWS_DAYS
 ) -> pd.DataFrame:
@@ -157,12 +177,7 @@ def customer_spending_features(
     out: dict[str, np.ndarray] = {}
     for w in windows_days:
         lo, hi = window_bounds(key, w * SECONDS_PER_DAY, 0)
-        count = hi - lo
-        total = amount_window_sums(amount, lo, hi)
-        nb = np.empty(len(tx), dtype=np.int64)
-        avg = np.empty(len(tx), dtype=np.float64)
-        nb[order] = count
-        avg[order] = np.divide(total, count, out=np.zeros(len(count)), where=count > 0)
+        nb, avg = counts_and_means(order, hi - lo, amount_window_sums(amount, lo, hi))
         out[f"customer_id_nb_tx_{w}day_window"] = nb
         out[f"customer_id_avg_amount_{w}day_window"] = avg
     return pd.DataFrame(out, index=tx.index)
@@ -189,12 +204,7 @@ def terminal_risk_features(
     out: dict[str, np.ndarray] = {}
     for w in windows_days:
         lo, hi = window_bounds(key, w * SECONDS_PER_DAY, delay_days * SECONDS_PER_DAY)
-        count = hi - lo
-        frauds = window_sums(fraud, lo, hi)
-        nb = np.empty(len(tx), dtype=np.int64)
-        risk = np.empty(len(tx), dtype=np.float64)
-        nb[order] = count
-        risk[order] = np.divide(frauds, count, out=np.zeros(len(count)), where=count > 0)
+        nb, risk = counts_and_means(order, hi - lo, window_sums(fraud, lo, hi))
         out[f"terminal_id_nb_tx_{w}day_window"] = nb
         out[f"terminal_id_risk_{w}day_window"] = risk
     return pd.DataFrame(out, index=tx.index)

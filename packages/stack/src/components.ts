@@ -14,6 +14,7 @@ import {
   kafkaSettings,
   prepareKafka,
 } from './kafka/index.ts';
+import { httpOk } from './http-wait.ts';
 import type { StackLayout } from './layout.ts';
 import type { Profile } from './profiles.ts';
 
@@ -38,14 +39,7 @@ export interface Component {
 /** The component's health now: its own check, or 2xx on its health path. */
 export async function componentHealthy(component: Component): Promise<boolean> {
   if (component.isHealthy) return component.isHealthy();
-  try {
-    const url = `http://${component.host}:${component.port}${component.healthPath ?? '/'}`;
-    const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
-    await response.body?.cancel();
-    return response.ok;
-  } catch {
-    return false;
-  }
+  return httpOk(`http://${component.host}:${component.port}${component.healthPath ?? '/'}`);
 }
 
 export interface MonitoringHooks {

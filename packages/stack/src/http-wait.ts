@@ -1,5 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
+/** True when the URL answers 2xx within the timeout; any error or other status is false. */
+export async function httpOk(url: string, timeoutMs = 2000): Promise<boolean> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    await response.body?.cancel();
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Polls a URL until it answers 2xx; throws after the timeout with the last answer or error.
  * `stillRunning` lets the caller stop waiting early when the process it waits for has died.

@@ -7,6 +7,7 @@ import { closeSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writePidFile } from '../daemon.ts';
+import { httpOk } from '../http-wait.ts';
 
 export interface Replica {
   name: string;
@@ -83,7 +84,7 @@ export class ReplicaSet {
       this.active.map(async (replica) => {
         // A replica whose process is gone is never ready, whatever answers on its port.
         const alive = replica.child.exitCode === null && replica.child.signalCode === null;
-        const ready = alive && (await isReady(this.options.host, replica.port));
+        const ready = alive && (await httpOk(`http://${this.options.host}:${replica.port}/ready`, 1000));
         if (ready === replica.ready || replica.terminating) return false;
         replica.ready = ready;
         this.options.log(`${replica.name} is ${ready ? 'ready' : 'not ready'}`);
@@ -153,15 +154,5 @@ export class ReplicaSet {
       await exited;
     }
     this.options.log(`${replica.name} stopped`);
-  }
-}
-
-async function isReady(host: string, port: number): Promise<boolean> {
-  try {
-    const response = await fetch(`http://${host}:${port}/ready`, { signal: AbortSignal.timeout(1000) });
-    await response.body?.cancel();
-    return response.ok;
-  } catch {
-    return false;
   }
 }
