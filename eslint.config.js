@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-const apps = ['scoring-api', 'cli', 'alert-receiver'];
+const apps = ['scoring-api', 'cli', 'alert-receiver', 'stream-scorer', 'attack'];
 
 /** Forbid an app from importing another app's code, by path or by package name. */
 const appBoundaries = apps.map((app) => ({

@@ -1,8 +1,10 @@
 // The fraudops command line. Each command lives in its own module under commands/.
 import { Command } from 'commander';
+import { attackCommand } from './commands/attack.ts';
 import { demoCommand } from './commands/demo.ts';
 import { downCommand } from './commands/down.ts';
 import { replayCommand } from './commands/replay.ts';
+import { reportCommand } from './commands/report.ts';
 import { serveCommand } from './commands/serve.ts';
 import { statusCommand } from './commands/status.ts';
 import { trainCommand } from './commands/train.ts';
@@ -11,12 +13,14 @@ import { CliError } from './cli-error.ts';
 
 const program = new Command('fraudops')
   .description(
-    'Fraud detection in production: train the model, serve it, run the embedded stack (replicas under a local HPA twin, Prometheus, Alertmanager, nginx), and watch it.',
+    'Fraud detection in production: train the model, serve it, run the embedded stack (Kafka, replicas under a local HPA twin, Prometheus, Alertmanager, nginx, the stream scorer), attack it until the administrator is paged, and report.',
   )
   .showHelpAfterError('(run with --help for usage)')
   .addCommand(demoCommand())
   .addCommand(upCommand())
   .addCommand(statusCommand())
+  .addCommand(attackCommand())
+  .addCommand(reportCommand())
   .addCommand(trainCommand())
   .addCommand(replayCommand())
   .addCommand(serveCommand())

@@ -32,14 +32,27 @@ export interface Endpoint {
 export interface StackConfig {
   namespace: string;
   deployment: string;
-  kafka: Endpoint & { controllerPort: number };
+  kafka: Endpoint & {
+    controllerPort: number;
+    topics: { transactions: string; scores: string; deadLetter: string };
+  };
   gateway: Endpoint & { rateLimit: { requestsPerSecond: number; burst: number } };
-  replicas: { host: string; basePort: number };
+  /** cpuRequestMilli replaces the Deployment's CPU request for the local replicas (see the config file). */
+  replicas: { host: string; basePort: number; cpuRequestMilli: number };
   prometheus: Endpoint;
   alertmanager: Endpoint;
   receiver: Endpoint & { notificationsFile: string };
   /** The cluster controller: replicas, HPA twin, /metrics in the Kubernetes dialect, /status. */
   cluster: Endpoint;
+  /** The stream scorer's /metrics and /health, its consumer group and its batching bounds. */
+  streamScorer: Endpoint & {
+    groupId: string;
+    maxBatchSize: number;
+    maxBatchWaitMs: number;
+    maxBatchesInFlight: number;
+  };
+  /** Where a running attack serves /metrics for Prometheus. */
+  attack: Endpoint;
   /** Channels that page the administrator besides the local receiver; null when off. */
   alerting: {
     telegram: { chatId: number; botTokenFile: string } | null;

@@ -78,7 +78,7 @@ export function stackComponents(
   return [
     {
       name: 'kafka',
-      description: 'Kafka 4 (KRaft, one node): topics transactions, scores, transactions.dead-letter',
+      description: `Kafka 4 (KRaft, one node): topics ${kafka.topics.map((t) => t.name).join(', ')}`,
       host: kafka.host,
       port: kafka.port,
       extraPorts: [s.kafka.controllerPort],
@@ -193,6 +193,18 @@ export function stackComponents(
         command: node,
         args: [join(config.root, 'packages/stack/src/cluster/controller-main.ts')],
         env: { ...process.env, FRAUDOPS_PROFILE: profile.name },
+      },
+    },
+    {
+      name: 'stream-scorer',
+      description: `stream scorer: consumer group ${s.streamScorer.groupId} scoring ${s.kafka.topics.transactions} through the gateway`,
+      ...s.streamScorer,
+      healthPath: '/ready',
+      prepare: async () => undefined,
+      daemon: {
+        name: 'stream-scorer',
+        command: node,
+        args: [join(config.root, 'apps/stream-scorer/src/main.ts')],
       },
     },
   ];

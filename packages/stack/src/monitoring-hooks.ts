@@ -55,6 +55,8 @@ export function monitoringHooks(config: ProjectConfig): MonitoringHooks {
           exporter: address(config.stack.cluster),
           self: address(config.stack.prometheus),
           replicaTargetsFile: layout.prometheus.replicaTargets,
+          streamScorer: address(config.stack.streamScorer),
+          attack: address(config.stack.attack),
         }),
       );
     },

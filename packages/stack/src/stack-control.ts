@@ -37,6 +37,7 @@ export const STACK_DAEMONS = [
   'alert-receiver',
   'gateway',
   'cluster',
+  'stream-scorer',
 ] as const;
 
 export async function writeStackProfile(layout: StackLayout, profile: Profile): Promise<void> {

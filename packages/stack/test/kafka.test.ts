@@ -7,11 +7,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repositoryRoot } from '@fraudops/config';
+import { loadProjectConfig, repositoryRoot } from '@fraudops/config';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../src/ports.ts';
 import {
-  KAFKA_TOPICS,
   clusterIdFrom,
   createTopicCommand,
   decodeMetadataBrokerCount,
@@ -20,6 +19,7 @@ import {
   formatStorageCommand,
   isFormatted,
   kafkaDaemonSpec,
+  kafkaTopics,
   parsePartitionCount,
   prepareKafka,
   queryBrokerCount,
@@ -32,6 +32,7 @@ import {
 } from '../src/kafka/index.ts';
 
 const libsDir = join(repositoryRoot, '.tools', 'kafka', 'libs');
+const topics = kafkaTopics(loadProjectConfig().stack.kafka.topics);
 
 function settingsIn(dir: string, ports: { port: number; controllerPort: number }): KafkaSettings {
   return {
@@ -45,12 +46,13 @@ function settingsIn(dir: string, ports: { port: number; controllerPort: number }
     toolsLog4j: join(dir, 'tools-log4j2.properties'),
     logsDir: join(dir, 'logs'),
     libsDir,
+    topics,
   };
 }
 
 function topicNamed(name: string): KafkaTopic {
-  const topic = KAFKA_TOPICS.find((t) => t.name === name);
-  if (topic === undefined) throw new Error(`no topic ${name} in KAFKA_TOPICS`);
+  const topic = topics.find((t) => t.name === name);
+  if (topic === undefined) throw new Error(`no topic ${name} in the configured topics`);
   return topic;
 }
 
@@ -149,7 +151,7 @@ describe('command lines', () => {
   });
 
   it('declares transactions with at least 6 partitions, scores and a dead-letter topic', () => {
-    expect(KAFKA_TOPICS.map((t) => t.name)).toEqual(['transactions', 'scores', 'transactions.dead-letter']);
+    expect(topics.map((t) => t.name)).toEqual(['transactions', 'scores', 'transactions.dead-letter']);
     expect(topicNamed('transactions').partitions).toBeGreaterThanOrEqual(6);
   });
 

@@ -81,6 +81,8 @@ describe('prometheus config', () => {
         exporter: '127.0.0.1:19100',
         self: '127.0.0.1:19090',
         replicaTargetsFile: targets,
+        streamScorer: '127.0.0.1:19096',
+        attack: '127.0.0.1:19097',
       }),
     );
     const check = run('promtool', ['check', 'config', config]);

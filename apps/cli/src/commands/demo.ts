@@ -1,112 +1,64 @@
-// The README's demo: a trained model behind a running scoring API, proven by scoring real transactions.
-import { createReadStream, existsSync } from 'node:fs';
-import { join } from 'node:path';
+// The README's demo, the brief's whole story on one machine: the embedded stack up, a model trained if
+// there is none, a few real transactions scored through the gateway, then the Kafka attack ramped until the
+// administrator is notified, and the report. The stack stays up for exploring until `fraudops down`.
+import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { loadProjectConfig, type ProjectConfig } from '@fraudops/config';
 import { withoutLabels, type Score, type Transaction } from '@fraudops/contracts';
-import {
-  GATEWAY_HEALTH_PATH,
-  assertPortFree,
-  logFile,
-  runningPid,
-  scoringApiEntry,
-  startDaemon,
-  waitForHttpOk,
-} from '@fraudops/stack';
+import { GATEWAY_HEALTH_PATH, profileNamed, waitForHttpOk } from '@fraudops/stack';
 import { Command } from 'commander';
 import { CliError } from '../cli-error.ts';
-import { runMl } from '../python.ts';
+import { ensureModel, ensureReplay, step } from '../model-data.ts';
 import { formatTable } from '../table.ts';
-import { defaultModelUri, replicaEnv } from '../scoring-api-process.ts';
-
-export const DEMO_DAEMONS = ['scoring-api'] as const;
-
-function step(message: string): void {
-  console.log(`\u001b[1m==>\u001b[0m ${message}`);
-}
+import { attackFromFlags, printOutcome, type AttackFlags } from './attack.ts';
+import { startStack } from './up.ts';
 
 export function demoCommand(): Command {
   return new Command('demo')
     .description(
-      'Train the model if there is none, start a scoring API on it in the background, score a handful of real ' +
-        'transactions from the replay dataset, and print the results and the URLs. Stop it with `fraudops down`.',
+      'The whole story: start the embedded stack (Kafka, Prometheus, Alertmanager, nginx, 4..6 replicas under ' +
+        'the HPA twin, the stream scorer), train the model if there is none, score a few real transactions ' +
+        'through the gateway, then ramp the Kafka attack until the administrator is notified and write the ' +
+        "report. Uses the brief's real timings (a 5-minute alert: about 10 minutes in all) unless --fast. " +
+        'The stack stays up afterwards; stop it with `fraudops down`.',
     )
-    .option('--fraud <n>', 'fraudulent transactions to include in the sample', '4')
-    .option('--genuine <n>', 'genuine transactions to include in the sample', '4')
-    .action(async (options: { fraud: string; genuine: string }) => {
+    .option('--fast', 'every duration / 10 (the fast profile): the alert after 30 s, the demo in 2-3 minutes')
+    .option('--sample <n>', 'fraudulent and genuine transactions each to score first', '4')
+    .option(
+      '--max-duration <duration>',
+      'give the attack up after this (default 20m; 2m in the fast profile)',
+    )
+    .option('--no-report', 'skip the report')
+    .action(async (options: { fast?: boolean; sample: string; maxDuration?: string; report: boolean }) => {
       const config = loadProjectConfig();
+      const profile = profileNamed(options.fast ? 'fast' : 'prod');
       await ensureModel(config);
       await ensureReplay(config);
-      const baseUrl = await ensureScoringApi(config);
-      const sample = await sampleTransactions(
-        config.data.replayFile,
-        Number(options.fraud),
-        Number(options.genuine),
-      );
-      step(
-        `scoring ${sample.length} transactions from the replay dataset with POST ${baseUrl}/predict/batch`,
-      );
-      const scores = await scoreBatch(baseUrl, sample);
-      printScores(sample, scores);
-      printUrls(config, baseUrl, sample[0]);
+      step(`starting the embedded stack (profile ${profile.name})`);
+      await startStack(config, profile);
+      const gateway = `http://${config.stack.gateway.host}:${config.stack.gateway.port}`;
+      await waitForHttpOk(`${gateway}${GATEWAY_HEALTH_PATH}`, { timeoutMs: 10_000 });
+      const size = Number(options.sample);
+      if (!Number.isInteger(size) || size < 0)
+        throw new CliError(`--sample must be a whole number, got "${options.sample}"`);
+      if (size > 0) {
+        const sample = await sampleTransactions(config.data.replayFile, size, size);
+        step(
+          `scoring ${sample.length} transactions from the replay dataset with POST ${gateway}/predict/batch`,
+        );
+        printScores(sample, await scoreBatch(gateway, sample));
+      }
+      step('the attack: ramping the transactions stream in Kafka until the administrator is paged');
+      const flags: AttackFlags = {
+        poisonRatio: '0.001',
+        report: options.report,
+        maxDuration: options.maxDuration,
+      };
+      const result = await attackFromFlags(config, flags);
+      printOutcome(result);
+      printUrls(config, gateway, result.report?.htmlFile ?? null);
+      if (result.outcome !== 'notified') process.exitCode = 1;
     });
-}
-
-async function ensureModel(config: ProjectConfig): Promise<void> {
-  if (existsSync(join(config.model.modelsDir, 'current', 'model.json'))) {
-    step(`model found in ${join(config.model.modelsDir, 'current')} (retrain with \`fraudops train\`)`);
-    return;
-  }
-  step("no model yet: simulating the handbook's dataset and training (a few minutes the first time)");
-  await runMl(config, ['train', '--data-dir', config.data.dir, '--models-dir', config.model.modelsDir]);
-}
-
-async function ensureReplay(config: ProjectConfig): Promise<void> {
-  if (existsSync(config.data.replayFile)) return;
-  step('writing the replay dataset (the test week, with features and labels)');
-  await runMl(config, ['replay', '--data-dir', config.data.dir, '--out', config.data.replayFile]);
-}
-
-/**
- * The embedded stack's gateway when the stack is up; otherwise the demo's own scoring API, started unless it
- * already runs, once ready. Returns the base URL to score with.
- */
-async function ensureScoringApi(config: ProjectConfig): Promise<string> {
-  if (runningPid(config.run, 'gateway') !== null) {
-    const gateway = `http://${config.stack.gateway.host}:${config.stack.gateway.port}`;
-    step(`the embedded stack is up: scoring through its gateway ${gateway}`);
-    await waitForHttpOk(`${gateway}${GATEWAY_HEALTH_PATH}`, { timeoutMs: 10_000 });
-    return gateway;
-  }
-  const { host, port } = config.scoringApi;
-  const baseUrl = `http://${host}:${port}`;
-  const name = DEMO_DAEMONS[0];
-  let pid = runningPid(config.run, name);
-  if (pid === null) {
-    await assertPortFree(host, port, 'free it or change scoringApi.port in fraudops.config.json').catch(
-      (error: unknown) => {
-        throw new CliError((error as Error).message);
-      },
-    );
-    step(`starting the scoring API on ${baseUrl} (log: ${logFile(config.run, name)})`);
-    pid = startDaemon(config.run, {
-      name,
-      command: process.execPath,
-      args: [scoringApiEntry(config)],
-      cwd: config.root,
-      env: replicaEnv({ host, port, modelUri: defaultModelUri(config) }),
-    });
-  } else {
-    step(`the scoring API already runs (pid ${pid}) on ${baseUrl}`);
-  }
-  const daemonPid = pid;
-  await waitForHttpOk(`${baseUrl}/ready`, {
-    timeoutMs: 60_000,
-    stillRunning: () => runningPid(config.run, name) === daemonPid,
-  }).catch((error: unknown) => {
-    throw new CliError(`${(error as Error).message}; see ${logFile(config.run, name)}`);
-  });
-  return baseUrl;
 }
 
 /** The first `fraud` fraudulent and `genuine` genuine transactions of the replay file, in file order. */
@@ -166,22 +118,17 @@ function printScores(transactions: readonly Transaction[], scores: readonly Scor
   console.log(`model version: ${scores[0]?.model_version ?? 'none'}`);
 }
 
-function printUrls(config: ProjectConfig, baseUrl: string, example: Transaction | undefined): void {
+function printUrls(config: ProjectConfig, gateway: string, report: string | null): void {
+  const url = (e: { host: string; port: number }, path = '/'): string => `http://${e.host}:${e.port}${path}`;
+  const s = config.stack;
   console.log(`
-${
-  runningPid(config.run, DEMO_DAEMONS[0]) === null
-    ? `The embedded stack keeps running (see \`npx --no-install fraudops status\`):
-  gateway             ${baseUrl}/  (one of the replicas answers)
-  API docs (Swagger)  ${baseUrl}/docs`
-    : `The scoring API keeps running in the background:
-  service and model   ${baseUrl}/
-  API docs (Swagger)  ${baseUrl}/docs
-  readiness           ${baseUrl}/ready
-  metrics             ${baseUrl}/metrics
-  logs                ${logFile(config.run, DEMO_DAEMONS[0])}`
-}
-Try it:
-  curl -s ${baseUrl}/predict -H 'content-type: application/json' -d '${JSON.stringify(example ? withoutLabels(example) : {})}'
-Stop it:
-  npx --no-install fraudops down`);
+The embedded stack keeps running for exploring (\`npx --no-install fraudops status\`):
+  gateway (scoring)    ${gateway}/predict   API docs ${gateway}/docs
+  Prometheus           ${url(s.prometheus, '/alerts')}
+  Alertmanager         ${url(s.alertmanager)}
+  notifications        ${url(s.receiver, '/notifications')}
+  cluster (HPA twin)   ${url(s.cluster, '/status')}
+  stream scorer        ${url(s.streamScorer, '/metrics')}${report ? `\n  report               ${report}` : ''}
+Run another attack: npx --no-install fraudops attack --help
+Stop everything:    npx --no-install fraudops down`);
 }

@@ -1,7 +1,6 @@
 import { loadProjectConfig } from '@fraudops/config';
 import { STACK_DAEMONS, killOrphanReplicas, stackLayout, stopDaemon } from '@fraudops/stack';
 import { Command } from 'commander';
-import { DEMO_DAEMONS } from './demo.ts';
 
 export function downCommand(): Command {
   return new Command('down')
@@ -11,7 +10,7 @@ export function downCommand(): Command {
     )
     .action(async () => {
       const config = loadProjectConfig();
-      for (const name of [...[...STACK_DAEMONS].reverse(), ...DEMO_DAEMONS]) {
+      for (const name of [...STACK_DAEMONS].reverse()) {
         if (await stopDaemon(config.run, name)) console.log(`stopped ${name}`);
       }
       for (const pod of await killOrphanReplicas(stackLayout(config)))

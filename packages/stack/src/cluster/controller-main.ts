@@ -24,10 +24,13 @@ const log = (message: string): void => {
 
 const manifests = loadAutoscalerManifests({ hpaName: config.stack.deployment });
 const hpa = compressTimings(manifests.hpa, profile.speedup);
-const autoscaler = new Autoscaler({ hpa, podCpuRequestMilli: manifests.podCpuRequestMilli });
+// The local replicas' request comes from the config, not the Deployment: see stack.replicas in the config.
+const cpuRequestMilli = config.stack.replicas.cpuRequestMilli;
+const autoscaler = new Autoscaler({ hpa, podCpuRequestMilli: cpuRequestMilli });
 log(
   `HPA twin from ${manifests.files.hpa}: ${hpa.minReplicas}..${hpa.maxReplicas} replicas, target ` +
-    `${hpa.metric.averageUtilization}% of ${manifests.podCpuRequestMilli}m CPU (${manifests.files.deployment}), ` +
+    `${hpa.metric.averageUtilization}% of ${cpuRequestMilli}m CPU (the Deployment requests ` +
+    `${manifests.podCpuRequestMilli}m; stack.replicas.cpuRequestMilli), ` +
     `profile ${profile.name} (durations / ${profile.speedup}), sync every ${profile.autoscalerSyncSeconds} s`,
 );
 
@@ -70,7 +73,7 @@ const controller: StackController = new StackController({
   deployment: config.stack.deployment,
   container: CONTAINER,
   image: 'fraudops/scoring-api:local',
-  cpuRequestCores: manifests.podCpuRequestMilli / 1000,
+  cpuRequestCores: cpuRequestMilli / 1000,
   syncSeconds: profile.autoscalerSyncSeconds,
   replicas: replicaSet,
   autoscaler,

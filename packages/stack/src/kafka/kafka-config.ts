@@ -26,6 +26,7 @@ export interface KafkaSettings extends KafkaEndpoint {
   logsDir: string;
   /** The jars that scripts/setup resolved from tools/kafka/pom.xml. */
   libsDir: string;
+  topics: readonly KafkaTopic[];
 }
 
 export interface KafkaTopic {
@@ -35,25 +36,38 @@ export interface KafkaTopic {
   configs: Readonly<Record<string, string>>;
 }
 
+/** `stack.kafka.topics` in fraudops.config.json. */
+export interface KafkaTopicNames {
+  transactions: string;
+  scores: string;
+  deadLetter: string;
+}
+
+const HOUR_MS = 3600 * 1000;
+
 /**
  * The topics the streaming path needs. `transactions` has 6 partitions so that a consumer group can spread
- * over as many consumers as the HPA's maximum of replicas; scores and dead letters are low-volume.
+ * over as many consumers as the HPA's maximum of replicas. An attack in the brief's timings writes about
+ * 10 GB of transactions; size and age bounds keep a laptop's disk safe (deletion works on closed segments,
+ * hence the smaller segments). Dead letters are kept longer: they are what someone reads after the demo.
  */
-export const KAFKA_TOPICS: readonly KafkaTopic[] = [
-  { name: 'transactions', partitions: 6, configs: {} },
-  { name: 'scores', partitions: 3, configs: {} },
-  // Dead letters are kept longer than the stream: they are what someone reads after the demo.
-  {
-    name: 'transactions.dead-letter',
-    partitions: 1,
-    configs: { 'retention.ms': String(7 * 24 * 3600 * 1000) },
-  },
-];
+export function kafkaTopics(names: KafkaTopicNames): KafkaTopic[] {
+  const stream = {
+    'retention.ms': String(2 * HOUR_MS),
+    'retention.bytes': String(1024 ** 3),
+    'segment.bytes': String(128 * 1024 ** 2),
+  };
+  return [
+    { name: names.transactions, partitions: 6, configs: stream },
+    { name: names.scores, partitions: 3, configs: stream },
+    { name: names.deadLetter, partitions: 1, configs: { 'retention.ms': String(7 * 24 * HOUR_MS) } },
+  ];
+}
 
 export function kafkaSettings(
   config: ProjectConfig,
   layout: StackLayout,
-  endpoint: KafkaEndpoint,
+  endpoint: KafkaEndpoint & { topics: KafkaTopicNames },
 ): KafkaSettings {
   const dir = join(layout.dir, 'kafka');
   return {
@@ -66,6 +80,7 @@ export function kafkaSettings(
     toolsLog4j: join(dir, 'tools-log4j2.properties'),
     logsDir: config.run.logsDir,
     libsDir: join(config.root, '.tools', 'kafka', 'libs'),
+    topics: kafkaTopics(endpoint.topics),
   };
 }
 

@@ -14,7 +14,6 @@ import {
   type JavaCommand,
 } from './kafka-commands.ts';
 import {
-  KAFKA_TOPICS,
   clusterIdFrom,
   renderLog4j2,
   renderServerProperties,
@@ -73,7 +72,7 @@ export async function prepareKafka(s: KafkaSettings, env: NodeJS.ProcessEnv = pr
  */
 export async function ensureKafkaTopics(
   s: KafkaSettings,
-  topics: readonly KafkaTopic[] = KAFKA_TOPICS,
+  topics: readonly KafkaTopic[] = s.topics,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<void> {
   await Promise.all(

@@ -10,6 +10,10 @@ export interface PrometheusSettings {
   exporter: string;
   self: string;
   replicaTargetsFile: string;
+  /** The stream scorer's /metrics (its own counters and the consumer group's lag). */
+  streamScorer: string;
+  /** A running attack's /metrics; the target is down between attacks, which is expected. */
+  attack: string;
 }
 
 export function renderPrometheusConfig(s: PrometheusSettings): string {
@@ -27,6 +31,8 @@ export function renderPrometheusConfig(s: PrometheusSettings): string {
       // The exporter speaks for the whole local "cluster" (cAdvisor and kube-state-metrics series): its own
       // namespace and pod labels must win over the target's, as with kube-state-metrics in a cluster.
       { job_name: 'kubernetes-cluster', honor_labels: true, static_configs: [{ targets: [s.exporter] }] },
+      { job_name: 'stream-scorer', static_configs: [{ targets: [s.streamScorer] }] },
+      { job_name: 'attack', static_configs: [{ targets: [s.attack] }] },
       { job_name: 'prometheus', static_configs: [{ targets: [s.self] }] },
       { job_name: 'alertmanager', static_configs: [{ targets: [s.alertmanager] }] },
     ],
