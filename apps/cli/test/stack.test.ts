@@ -1,8 +1,8 @@
 // The embedded stack end to end, through the CLI as a user runs it, in the fast profile on private ports:
 // up -> 4 healthy replicas as Prometheus targets -> load through the gateway -> the twin scales to 6 ->
 // the saturation alert reaches the receiver naming a hot replica -> down leaves no process behind.
-import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,10 +10,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { loadProjectConfig, type ProjectConfig } from '@fraudops/config';
-import { withoutLabels, type Transaction } from '@fraudops/contracts';
 import { QUERY_VARIABLES, dashboards, panelQueries } from '@fraudops/monitoring';
 import { freePort, isAlive } from '@fraudops/stack';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { auditStream, readWholeTopic } from './stream-audit.ts';
 
 const run = promisify(execFile);
 const cli = fileURLToPath(new URL('../bin/fraudops.js', import.meta.url));
@@ -38,6 +38,12 @@ interface Status {
   hpa: { currentReplicas: number; maxReplicas: number };
   pods: { name: string; pid: number; ready: boolean; terminating: boolean }[];
 }
+/** A pid file holds the pid and the process's start time. */
+const pidFromFile = (name: string): number =>
+  Number.parseInt(readFileSync(join(stateDir, 'run', name), 'utf8'), 10);
+
+let kafka: ProjectConfig['stack']['kafka'];
+
 const clusterStatus = (): Promise<Status> => json<Status>(`http://127.0.0.1:${ports.cluster}/status`);
 
 beforeAll(async () => {
@@ -60,6 +66,9 @@ beforeAll(async () => {
   raw.data = { dir: join(stateDir, 'data'), replayFile: inject('replayFile') };
   raw.run = { pidsDir: join(stateDir, 'run'), logsDir: join(stateDir, 'logs') };
   raw.stack.kafka = { ...raw.stack.kafka, port: await freePort(), controllerPort: await freePort() };
+  kafka = raw.stack.kafka;
+  raw.stack.streamScorer.port = await freePort();
+  raw.stack.attack.port = await freePort();
   raw.stack.gateway.port = ports.gateway;
   raw.stack.prometheus.port = ports.prometheus;
   raw.stack.alertmanager.port = ports.alertmanager;
@@ -79,7 +88,15 @@ afterAll(async () => {
 describe('the embedded stack (fast profile)', () => {
   it('comes up with 4 healthy replicas as Prometheus targets', async () => {
     const output = await fraudops('up', '--profile', 'fast');
-    for (const component of ['kafka', 'prometheus', 'alertmanager', 'alert-receiver', 'gateway', 'cluster']) {
+    for (const component of [
+      'kafka',
+      'prometheus',
+      'alertmanager',
+      'alert-receiver',
+      'gateway',
+      'cluster',
+      'stream-scorer',
+    ]) {
       expect(output).toContain(`==> ${component}:`);
     }
     const status = await clusterStatus();
@@ -99,7 +116,7 @@ describe('the embedded stack (fast profile)', () => {
     expect(await fraudops('status')).toMatch(/gateway\s+\d+\s+127\.0\.0\.1:\d+\s+healthy/);
     // A second `up` is harmless: it finds everything running and starts nothing.
     const again = await fraudops('up', '--profile', 'fast');
-    expect(again.match(/already running/g)).toHaveLength(6);
+    expect(again.match(/already running/g)).toHaveLength(7);
   });
 
   it('rate-limits one client at the gateway with 429, counted in gateway_http_requests_total', async () => {
@@ -135,86 +152,115 @@ describe('the embedded stack (fast profile)', () => {
       .toBe(limited);
   });
 
-  it('scales to 6 under load through the gateway, and the saturation alert reaches the receiver', async () => {
-    const replay = readFileSync(inject('replayFile'), 'utf8').split('\n', 1000).filter(Boolean);
-    const body = JSON.stringify({
-      transactions: replay.map((line) => withoutLabels(JSON.parse(line) as Transaction)),
-    });
-    let loading = true;
-    const codes = new Map<number, number>();
-    const client = async (): Promise<void> => {
-      while (loading) {
-        const response = await fetch(`http://127.0.0.1:${ports.gateway}/predict/batch`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body,
-        }).catch(() => null);
-        if (response) {
-          await response.body?.cancel();
-          codes.set(response.status, (codes.get(response.status) ?? 0) + 1);
-        }
-      }
-    };
-    const clients = Array.from({ length: 4 }, client);
+  it('an attack over Kafka scales to 6, pages the administrator and writes the report, through a replica SIGKILL and a stream-scorer restart', async () => {
+    const reportDir = join(stateDir, 'report');
+    const attack = spawn(
+      process.execPath,
+      [cli, 'attack', '--report-dir', reportDir, '--max-duration', '200s'],
+      {
+        env,
+      },
+    );
+    let output = '';
+    attack.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    attack.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => attack.on('exit', resolve));
     try {
+      // Chaos under load: a replica dies without draining, then the stream scorer dies mid-batch and comes back.
       await expect
         .poll(async () => (await clusterStatus()).hpa.currentReplicas, { timeout: 120_000, interval: 1000 })
-        .toBe(6);
-      const notifications = join(stateDir, 'notifications.jsonl');
-      const saturation = async (): Promise<
-        { status: string; labels: Record<string, string> } | undefined
-      > => {
-        if (!existsSync(notifications)) return undefined;
-        for (const line of readFileSync(notifications, 'utf8').split('\n').filter(Boolean)) {
-          const payload = JSON.parse(line) as {
-            alerts: { status: string; labels: Record<string, string> }[];
-          };
-          const alert = payload.alerts.find(
-            (a) => a.labels.alertname === 'ScoringApiSaturatedAtMaxReplicas' && a.status === 'firing',
-          );
-          if (alert) return alert;
-        }
-        return undefined;
-      };
-      await expect.poll(saturation, { timeout: 180_000, interval: 2000 }).toBeDefined();
-      const alert = await saturation();
-      const pods = (await clusterStatus()).pods.map((p) => p.name);
-      expect(alert?.labels).toMatchObject({ severity: 'critical', namespace: 'fraudops' });
-      expect(pods).toContain(alert?.labels.pod);
-
-      // Every dashboard panel's query, against this Prometheus with the stack's data, while under load.
-      const empty: string[] = [];
-      for (const query of panelQueries(dashboards(), {
-        ...QUERY_VARIABLES,
-        __rate_interval: '20s',
-        __range: '1m',
-      })) {
-        const url = `http://127.0.0.1:${ports.prometheus}/api/v1/query?query=${encodeURIComponent(query.expr)}`;
-        const answer = await json<{ status: string; data: { result: unknown[] } }>(url);
-        expect(answer.status, `${query.dashboard} / ${query.panel}: ${query.expr}`).toBe('success');
-        if (answer.data.result.length === 0)
-          empty.push(`${query.dashboard} / ${query.panel} [${query.refId}]: ${query.expr}`);
-      }
-      expect(empty).toEqual([]);
+        .toBeGreaterThanOrEqual(5);
+      const victim = (await clusterStatus()).pods.find((p) => p.ready && !p.terminating);
+      expect(victim).toBeDefined();
+      process.kill(victim?.pid ?? 0, 'SIGKILL');
+      await sleep(2000);
+      process.kill(pidFromFile('stream-scorer.pid'), 'SIGKILL');
+      await sleep(1000);
+      expect(await fraudops('up', '--profile', 'fast')).toMatch(/==> stream-scorer: .* up \(pid \d+/);
+      expect(await exited, output).toBe(0);
     } finally {
-      loading = false;
-      await Promise.all(clients);
+      attack.kill('SIGINT');
     }
-    expect(codes.get(200) ?? 0).toBeGreaterThan(0);
-    expect([...codes.keys()].filter((code) => code >= 500)).toEqual([]);
+    expect(output).toContain('The administrator was notified');
+    expect(output).toMatch(/ScoringApiSaturatedAtMaxReplicas scoring-api-/);
+
+    const notifications = join(stateDir, 'notifications.jsonl');
+    const firing = readFileSync(notifications, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .flatMap(
+        (line) =>
+          (JSON.parse(line) as { alerts: { status: string; labels: Record<string, string> }[] }).alerts,
+      )
+      .find((a) => a.labels.alertname === 'ScoringApiSaturatedAtMaxReplicas' && a.status === 'firing');
+    expect(firing?.labels).toMatchObject({ severity: 'critical', namespace: 'fraudops' });
+    expect(firing?.labels.pod).toMatch(/^scoring-api-/);
+
+    const html = readFileSync(join(reportDir, 'report.html'), 'utf8');
+    expect(html).toContain('<svg');
+    expect(
+      readdirSync(join(reportDir, 'charts')).filter((f) => f.endsWith('.png')).length,
+    ).toBeGreaterThanOrEqual(5);
+
+    // Every dashboard panel's query, against this Prometheus with the attack's data.
+    const empty: string[] = [];
+    for (const query of panelQueries(dashboards(), {
+      ...QUERY_VARIABLES,
+      __rate_interval: '20s',
+      __range: '2m',
+    })) {
+      const url = `http://127.0.0.1:${ports.prometheus}/api/v1/query?query=${encodeURIComponent(query.expr)}`;
+      const answer = await json<{ status: string; data: { result: unknown[] } }>(url);
+      expect(answer.status, `${query.dashboard} / ${query.panel}: ${query.expr}`).toBe('success');
+      if (answer.data.result.length === 0)
+        empty.push(`${query.dashboard} / ${query.panel} [${query.refId}]: ${query.expr}`);
+    }
+    expect(empty).toEqual([]);
   }, 400_000);
+
+  it('lost nothing: every transaction produced is in scores or in the dead-letter topic', async () => {
+    const bootstrap = `${kafka.host}:${String(kafka.port)}`;
+    // The scorer catches up after the attack; wait until its group has no lag left.
+    await expect
+      .poll(
+        async () => {
+          const answer = await json<{ data: { result: { value: [number, string] }[] } }>(
+            `http://127.0.0.1:${ports.prometheus}/api/v1/query?query=${encodeURIComponent('sum(kafka_consumergroup_lag)')}`,
+          );
+          return Number(answer.data.result[0]?.value[1] ?? Number.NaN);
+        },
+        { timeout: 120_000, interval: 1000 },
+      )
+      .toBe(0);
+    const [transactions, scores, deadLetters] = await Promise.all([
+      readWholeTopic(bootstrap, kafka.topics.transactions),
+      readWholeTopic(bootstrap, kafka.topics.scores),
+      readWholeTopic(bootstrap, kafka.topics.deadLetter),
+    ]);
+    const audit = auditStream(transactions, scores, deadLetters);
+    expect(audit.produced).toBeGreaterThan(10_000);
+    expect(audit.missing.slice(0, 10)).toEqual([]);
+    expect(audit.validIds.size + audit.producedDeadLettered).toBe(audit.produced);
+    // The attack breaks one event in a thousand on purpose; each is dead-lettered with its bytes and reason.
+    expect(audit.deadLettered).toBeGreaterThan(0);
+    const byPosition = new Map(transactions.map((r) => [`${String(r.partition)}/${String(r.offset)}`, r]));
+    for (const dead of deadLetters) {
+      const original = byPosition.get(
+        `${dead.headers.get('x-original-partition') ?? ''}/${dead.headers.get('x-original-offset') ?? ''}`,
+      );
+      expect(original?.value.equals(dead.value)).toBe(true);
+      expect(dead.headers.get('x-dead-letter-reason')).toBeTruthy();
+    }
+  }, 240_000);
 
   it('goes down leaving no process behind, even after the controller crashed', async () => {
     const pods = (await clusterStatus()).pods.map((p) => p.pid);
-    // A pid file holds the pid and the process's start time.
-    const pidFile = (name: string): number =>
-      Number.parseInt(readFileSync(join(stateDir, 'run', name), 'utf8'), 10);
     const daemons = readdirSync(join(stateDir, 'run'))
       .filter((f) => f.endsWith('.pid'))
-      .map(pidFile);
-    expect(daemons.length).toBe(6);
+      .map(pidFromFile);
+    expect(daemons.length).toBe(7);
     // The controller dies without draining anything: its replicas are orphans that `down` must find.
-    process.kill(pidFile('cluster.pid'), 'SIGKILL');
+    process.kill(pidFromFile('cluster.pid'), 'SIGKILL');
     const output = await fraudops('down');
     expect(output).toContain('fraudops is down');
     expect(output).toMatch(/killed orphaned replica scoring-api-/);

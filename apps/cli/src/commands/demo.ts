@@ -49,11 +49,8 @@ export function demoCommand(): Command {
         printScores(sample, await scoreBatch(gateway, sample));
       }
       step('the attack: ramping the transactions stream in Kafka until the administrator is paged');
-      const flags: AttackFlags = {
-        poisonRatio: '0.001',
-        report: options.report,
-        maxDuration: options.maxDuration,
-      };
+      const flags: AttackFlags = { poisonRatio: '0.001', report: options.report };
+      if (options.maxDuration !== undefined) flags.maxDuration = options.maxDuration;
       const result = await attackFromFlags(config, flags);
       printOutcome(result);
       printUrls(config, gateway, result.report?.htmlFile ?? null);
