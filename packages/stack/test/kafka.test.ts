@@ -1,28 +1,26 @@
-// Kafka in the embedded stack: the rendered configuration, the command lines, the protocol health check, and
-// a real single-node KRaft broker started from the jars that scripts/setup resolves.
+// Kafka in the embedded stack: the rendered configuration, the command lines, the health check, and a real
+// single-node KRaft broker started from the jars that scripts/setup resolves, its topics created and checked
+// through the Admin client.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadProjectConfig, repositoryRoot } from '@fraudops/config';
+import { Admin, ConfigResourceTypes, ConfigSources } from '@platformatic/kafka';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../src/ports.ts';
 import {
   clusterIdFrom,
-  createTopicCommand,
-  decodeMetadataBrokerCount,
-  encodeMetadataRequest,
   ensureKafkaTopics,
   formatStorageCommand,
   isFormatted,
+  isKafkaHealthy,
   kafkaDaemonSpec,
   kafkaTopics,
-  parsePartitionCount,
   prepareKafka,
-  queryBrokerCount,
   renderLog4j2,
   renderServerProperties,
   topicPartitionCount,
@@ -143,24 +141,9 @@ describe('command lines', () => {
     ]);
   });
 
-  it('creates topics idempotently with their partitions and overrides', () => {
-    const { args } = createTopicCommand(s, topicNamed('transactions.dead-letter'), {});
-    expect(args).toContain('--if-not-exists');
-    expect(args.join(' ')).toContain('--bootstrap-server 127.0.0.1:19092');
-    expect(args.join(' ')).toContain('--config retention.ms=');
-  });
-
   it('declares transactions with at least 6 partitions, scores and a dead-letter topic', () => {
     expect(topics.map((t) => t.name)).toEqual(['transactions', 'scores', 'transactions.dead-letter']);
     expect(topicNamed('transactions').partitions).toBeGreaterThanOrEqual(6);
-  });
-
-  it('reads the partition count from the describe output', () => {
-    const output =
-      'Topic: transactions\tTopicId: Qb6o1bEYQ9mYF3cU0Zl4Kw\tPartitionCount: 6\tReplicationFactor: 1\tConfigs: segment.bytes=134217728\n' +
-      '\tTopic: transactions\tPartition: 0\tLeader: 1\tReplicas: 1\tIsr: 1\n';
-    expect(parsePartitionCount(output, 'transactions')).toBe(6);
-    expect(parsePartitionCount(output, 'scores')).toBeNull();
   });
 });
 
@@ -172,38 +155,111 @@ describe('cluster id', () => {
   });
 });
 
-describe('Metadata health check codec', () => {
-  it('encodes a size-prefixed Metadata v12 request for no topics', () => {
-    const request = encodeMetadataRequest(7, 'x');
-    expect(request.readInt32BE(0)).toBe(request.length - 4);
-    expect(request.readInt16BE(4)).toBe(3); // Metadata
-    expect(request.readInt16BE(6)).toBe(12);
-    expect(request.readInt32BE(8)).toBe(7);
-    expect(request.subarray(12).toString('hex')).toBe('0001' + '78' + '00' + '01000000');
+/** A server on a free loopback port; `onSocket` decides what it does with a connection. */
+async function serve(onSocket: (socket: Socket) => void): Promise<{ server: Server; port: number }> {
+  const server = createServer(onSocket).listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { server, port: (server.address() as { port: number }).port };
+}
+
+async function elapsed<T>(work: () => Promise<T>): Promise<{ result: T; ms: number }> {
+  const start = performance.now();
+  const result = await work();
+  return { result, ms: performance.now() - start };
+}
+
+describe('Kafka health check', () => {
+  it('answers false at once on a closed port', async () => {
+    const closed = await freePort();
+    const { result, ms } = await elapsed(() => isKafkaHealthy('127.0.0.1', closed));
+    expect(result).toBe(false);
+    expect(ms).toBeLessThan(2000);
   });
 
-  it('counts the brokers of a response, skipping header tagged fields', () => {
-    const frame = Buffer.from([
-      ...[0, 0, 0, 7], // correlation id
-      ...[1, 5, 2, 0xaa, 0xbb], // one tagged field: tag 5, 2 bytes
-      ...[0, 0, 0, 0], // throttle
-      2, // one broker (compact array length + 1)
-    ]);
-    expect(decodeMetadataBrokerCount(frame)).toEqual({ correlationId: 7, brokers: 1 });
+  it('answers false fast against something that is not Kafka', async () => {
+    const { server, port } = await serve((socket) => {
+      socket.resume(); // read, so that the client's close is noticed and the server can close
+      socket.end('HTTP/1.1 400 Bad Request\r\n\r\n');
+    });
+    try {
+      const { result, ms } = await elapsed(() => isKafkaHealthy('127.0.0.1', port));
+      expect(result).toBe(false);
+      expect(ms).toBeLessThan(2000);
+      await expect(waitForKafka('127.0.0.1', port, 600)).rejects.toThrow(/not ready after/);
+    } finally {
+      server.close();
+    }
   });
 
-  it('fails fast against something that is not Kafka', async () => {
-    const server = createServer((socket) => socket.end('HTTP/1.1 400 Bad Request\r\n\r\n')).listen(
-      0,
-      '127.0.0.1',
+  it('reports why it stopped waiting when the broker process is gone', async () => {
+    const closed = await freePort();
+    await expect(waitForKafka('127.0.0.1', closed, 5000, { stillRunning: () => false })).rejects.toThrow(
+      /exited/,
     );
-    await once(server, 'listening');
-    const { port } = server.address() as { port: number };
-    await expect(queryBrokerCount('127.0.0.1', port)).rejects.toThrow();
-    await expect(waitForKafka('127.0.0.1', port, 600)).rejects.toThrow(/not ready after/);
-    server.close();
+  });
+
+  it('gives up within 2 s on a silent server and leaves no socket or timer behind', async () => {
+    // The server accepts and never answers nor closes: only the client can end those connections.
+    const sockets: Socket[] = [];
+    const { server, port } = await serve((socket) => sockets.push(socket));
+    try {
+      const report = await healthChecksInOwnProcess([await freePort(), port]);
+      expect(report.results).toEqual([false, false]);
+      expect(report.checkMs).toBeLessThan(2000);
+      expect(report.lingeredMs).toBeLessThan(200);
+      expect(sockets.length).toBeGreaterThan(0); // the check did reach the silent server
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+    }
   });
 });
+
+/**
+ * Runs isKafkaHealthy on each port in a Node process of its own, which must then exit by itself: a socket or
+ * a timer the check left open would keep it alive. Returns the answers, how long the checks took and how long
+ * the process lived on after them.
+ */
+async function healthChecksInOwnProcess(
+  ports: readonly number[],
+): Promise<{ results: boolean[]; checkMs: number; lingeredMs: number }> {
+  const module = new URL('../src/kafka/kafka-health.ts', import.meta.url).href;
+  const script = `
+    import { isKafkaHealthy } from ${JSON.stringify(module)};
+    const start = performance.now();
+    const results = [];
+    for (const port of ${JSON.stringify(ports)}) results.push(await isKafkaHealthy('127.0.0.1', port));
+    const done = performance.now();
+    process.on('exit', () =>
+      console.log(JSON.stringify({ results, checkMs: done - start, lingeredMs: performance.now() - done })),
+    );`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  try {
+    const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+    expect({ code, signal }, 'the health check kept its process alive').toEqual({ code: 0, signal: null });
+    return JSON.parse(output) as { results: boolean[]; checkMs: number; lingeredMs: number };
+  } finally {
+    clearTimeout(killer);
+  }
+}
+
+/** Every topic-level config the broker reports for `topic` that was set on the topic itself. */
+async function topicOverrides(admin: Admin, topic: string): Promise<Record<string, unknown>> {
+  const [description] = await admin.describeConfigs({
+    resources: [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: topic }],
+  });
+  if (description === undefined) throw new Error(`no configs for ${topic}`);
+  return Object.fromEntries(
+    description.configs
+      .filter((c) => c.configSource === ConfigSources.DYNAMIC_TOPIC_CONFIG)
+      .map((c) => [c.name, c.value]),
+  );
+}
 
 describe.skipIf(!existsSync(libsDir))('a real single-node KRaft broker', () => {
   const dirs: string[] = [];
@@ -240,18 +296,60 @@ describe.skipIf(!existsSync(libsDir))('a real single-node KRaft broker', () => {
         await timed('start to healthy', () =>
           waitForKafka(s.host, s.port, 45_000, { stillRunning: () => broker.exitCode === null }),
         );
+        expect(await isKafkaHealthy(s.host, s.port)).toBe(true);
+        const ownProcess = await healthChecksInOwnProcess([s.port]);
+        expect(ownProcess.results).toEqual([true]);
+        expect(ownProcess.lingeredMs).toBeLessThan(200);
         await timed('create topics', () => ensureKafkaTopics(s));
         await timed('create topics again', () => ensureKafkaTopics(s));
-        expect(await timed('describe', () => topicPartitionCount(s, 'transactions'))).toBeGreaterThanOrEqual(
-          6,
+        expect(await timed('describe', () => topicPartitionCount(s, 'transactions'))).toBe(
+          topicNamed('transactions').partitions,
         );
-      } finally {
+
+        // Checked with a client of the test's own: every topic with its partitions and its overrides, which
+        // differ from the broker's defaults (e.g. retention.ms: hours, not server.properties' 24 h).
+        const admin = new Admin({ clientId: 'kafka-test', bootstrapBrokers: [`${s.host}:${s.port}`] });
+        try {
+          const metadata = await admin.metadata({ topics: topics.map((t) => t.name) });
+          for (const topic of topics) {
+            expect(metadata.topics.get(topic.name)?.partitionsCount, topic.name).toBe(topic.partitions);
+            expect(await topicOverrides(admin, topic.name), topic.name).toEqual(topic.configs);
+          }
+          expect(topicNamed('transactions').configs['retention.ms']).not.toBe(String(24 * 3600 * 1000));
+
+          // Several `up`s at once: each lists the topic as missing and creates it; the losers are told
+          // TOPIC_ALREADY_EXISTS, which is not an error.
+          const extra: KafkaTopic = {
+            name: 'extra',
+            partitions: 2,
+            configs: { 'cleanup.policy': 'compact' },
+          };
+          await Promise.all([1, 2, 3].map(() => ensureKafkaTopics(s, [extra])));
+          expect(await topicPartitionCount(s, 'extra')).toBe(2);
+          expect(await topicOverrides(admin, 'extra')).toEqual({ 'cleanup.policy': 'compact' });
+        } finally {
+          await admin.close();
+        }
+
+        // Errors name the topic and carry the broker's reason.
+        const bad: KafkaTopic = { name: 'bad', partitions: 1, configs: { 'retention.ms': 'soon' } };
+        await expect(ensureKafkaTopics(s, [bad])).rejects.toThrow(
+          /creating the Kafka topic bad: .*retention\.ms/,
+        );
+        await expect(topicPartitionCount(s, 'missing')).rejects.toThrow(
+          /describing the Kafka topic missing: Unknown topic/,
+        );
+      } catch (error) {
         broker.kill('SIGTERM');
+        await exited; // or afterAll would remove the folder while the broker still writes into it
+        throw error;
       }
+      broker.kill('SIGTERM');
       const stopStart = performance.now();
       const [code, signal] = await exited;
       timings['SIGTERM to exit'] = Math.round(performance.now() - stopStart);
       console.log(`kafka timings (ms): ${JSON.stringify(timings)}`);
+      expect(await isKafkaHealthy(s.host, s.port)).toBe(false);
 
       // Kafka stops in order in its shutdown hook; a JVM ended by SIGTERM then exits with 128 + 15 whatever the
       // hooks did, so the log and the clean-shutdown marker tell a clean stop from a crash.

@@ -1,12 +1,11 @@
-// The `java` command lines that run Kafka from the jars in .tools/kafka/libs: the broker, the storage
-// formatter and the topics tool. Pure: they only build argument lists.
+// The `java` command lines that run Kafka from the jars in .tools/kafka/libs: the broker and the storage
+// formatter (topics are created through the Admin client, see kafka.ts). Pure: they only build argument lists.
 import { join } from 'node:path';
 import type { DaemonSpec } from '../daemon.ts';
-import { bootstrapServers, type KafkaSettings, type KafkaTopic } from './kafka-config.ts';
+import type { KafkaSettings } from './kafka-config.ts';
 
 export const KAFKA_MAIN = 'kafka.Kafka';
 export const STORAGE_TOOL = 'kafka.tools.StorageTool';
-export const TOPIC_COMMAND = 'org.apache.kafka.tools.TopicCommand';
 
 export interface JavaCommand {
   command: string;
@@ -33,7 +32,7 @@ export const SERVER_JVM_OPTIONS: readonly string[] = [
   '-Djava.awt.headless=true',
 ];
 
-/** Short-lived tools: a small heap, the serial collector and the C1 compiler only start fastest. */
+/** The short-lived storage tool: a small heap, the serial collector and the C1 compiler only start fastest. */
 export const TOOL_JVM_OPTIONS: readonly string[] = [
   '-Xmx256m',
   '-XX:+UseSerialGC',
@@ -76,41 +75,4 @@ export function formatStorageCommand(
 export function kafkaDaemonSpec(s: KafkaSettings, env: NodeJS.ProcessEnv = process.env): DaemonSpec {
   const { command, args } = java(s, env, SERVER_JVM_OPTIONS, s.serverLog4j, KAFKA_MAIN, [s.serverProperties]);
   return { name: 'kafka', command, args, env };
-}
-
-export function createTopicCommand(s: KafkaSettings, topic: KafkaTopic, env: NodeJS.ProcessEnv): JavaCommand {
-  const configs = Object.entries(topic.configs).flatMap(([key, value]) => ['--config', `${key}=${value}`]);
-  return java(s, env, TOOL_JVM_OPTIONS, s.toolsLog4j, TOPIC_COMMAND, [
-    '--bootstrap-server',
-    bootstrapServers(s),
-    '--create',
-    '--if-not-exists',
-    '--topic',
-    topic.name,
-    '--partitions',
-    String(topic.partitions),
-    '--replication-factor',
-    '1',
-    ...configs,
-  ]);
-}
-
-export function describeTopicCommand(s: KafkaSettings, topic: string, env: NodeJS.ProcessEnv): JavaCommand {
-  return java(s, env, TOOL_JVM_OPTIONS, s.toolsLog4j, TOPIC_COMMAND, [
-    '--bootstrap-server',
-    bootstrapServers(s),
-    '--describe',
-    '--topic',
-    topic,
-  ]);
-}
-
-/** The partition count from `TopicCommand --describe` ("Topic: t  TopicId: …  PartitionCount: 6  …"). */
-export function parsePartitionCount(describeOutput: string, topic: string): number | null {
-  for (const line of describeOutput.split('\n')) {
-    const fields = new Map([...line.matchAll(/(\w+):\s*(\S*)/g)].map((m) => [m[1], m[2]] as const));
-    if (fields.get('Topic') === topic && fields.has('PartitionCount'))
-      return Number(fields.get('PartitionCount'));
-  }
-  return null;
 }
