@@ -84,12 +84,16 @@ export async function runAttack(options: AttackOptions): Promise<AttackResult> {
     ramp,
     templates,
     poisonRatio: options.poisonRatio,
-    onProduced: (count) => metrics.produced.inc(count),
+    onProduced: (count) => {
+      metrics.produced.inc(count);
+    },
     onError: (error) => {
       metrics.produceErrors.inc();
       write(`produce request failed (its events are not counted): ${error.message}\n`);
     },
-    onTarget: (rate) => metrics.targetRate.set(rate),
+    onTarget: (rate) => {
+      metrics.targetRate.set(rate);
+    },
   });
   write(
     `attack: ${describeRamp(ramp)}; ${templates.length.toLocaleString('en-US')} replayed transactions, looped; ` +
@@ -102,7 +106,7 @@ export async function runAttack(options: AttackOptions): Promise<AttackResult> {
   const history: { at: number; produced: number }[] = [];
   let drawn = 0;
   let lastLogged = 0;
-  let watch: WatchSnapshot | null = null;
+  let watch: WatchSnapshot;
   let outcome: AttackOutcome = 'timed-out';
   const draw = (frame: ProgressFrame): void => {
     if (options.interactive) {
@@ -147,10 +151,10 @@ export async function runAttack(options: AttackOptions): Promise<AttackResult> {
     metrics.targetRate.set(0);
   }
   const reason = {
-    notified: `the administrator was notified: ${SATURATION_ALERT} delivered at ${watch?.notification?.receivedAt ?? '?'}`,
+    notified: `the administrator was notified: ${SATURATION_ALERT} delivered at ${watch.notification?.receivedAt ?? '?'}`,
     'timed-out':
       `no ${SATURATION_ALERT} notification within --max-duration ${options.maxDurationSeconds} s ` +
-      `(last seen: replicas ${watch?.replicas?.current ?? '?'}, alert ${watch?.alert ?? '?'}); ` +
+      `(last seen: replicas ${watch.replicas?.current ?? '?'}, alert ${watch.alert ?? '?'}); ` +
       'raise --max-rate or --max-duration, or see `fraudops status`',
     interrupted: 'interrupted before the notification',
   }[outcome];
@@ -159,7 +163,11 @@ export async function runAttack(options: AttackOptions): Promise<AttackResult> {
   await drain(config, watcher, options, write);
   // One more scrape of the final counters before the metrics go away.
   await sleep(scrapeMs * 2);
-  await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
+  await new Promise<void>((resolve) => {
+    metricsServer.close(() => {
+      resolve();
+    });
+  });
   const endedAt = new Date();
 
   let report: AttackResult['report'] = null;
@@ -180,7 +188,7 @@ export async function runAttack(options: AttackOptions): Promise<AttackResult> {
     reason,
     startedAt,
     endedAt,
-    notification: watch?.notification ?? null,
+    notification: watch.notification,
     totals: producer.totals,
     lastWatch: watch,
     report,

@@ -88,7 +88,7 @@ export class PacedProducer {
       const owed = Math.min(due - sentSoFar, Math.max(chunkSize, targetRate(ramp, elapsed)));
       if (due - sentSoFar > owed) sentSoFar = due - owed;
       let budget = owed;
-      while (budget > 0 && inFlight.size < maxInFlight && !this.stopped) {
+      while (budget > 0 && inFlight.size < maxInFlight) {
         const count = Math.min(budget, chunkSize);
         const now = new Date();
         const messages = Array.from({ length: count }, () => {

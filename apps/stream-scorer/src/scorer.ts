@@ -1,0 +1,575 @@
+// The stream scorer: a member of a Kafka consumer group on `transactions` that scores events in batches
+// through the scoring service and writes one score per event to `scores`, or a dead letter.
+//
+// At least once: a consumed event is pending until its score or dead letter has been acknowledged by every
+// in-sync replica (idempotent producer, acks -1), and a partition's offset is committed only up to its first
+// pending event (offsets.ts). A rebalance, a crash or a restart may therefore deliver an event twice, never
+// zero times. A poison event costs one dead letter and never stops the stream; a failing scoring service
+// costs time (retries with backoff) and never an event.
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  Consumer,
+  ProduceAcks,
+  Producer,
+  stringSerializer,
+  type ConsumerGroupJoinPayload,
+  type GroupAssignment,
+  type Message,
+  type MessagesStream,
+} from '@platformatic/kafka';
+import type { Score } from '@fraudops/contracts';
+import type { Registry } from 'prom-client';
+import { defaultBackoff, retryDelayMs, type BackoffPolicy } from './backoff.ts';
+import { Batcher } from './batcher.ts';
+import { CoalescingWriter } from './coalescing-writer.ts';
+import { decodeEvent, type Decoded, type DeadLetterCode } from './events.ts';
+import { LagSampler, lagSnapshot } from './lag.ts';
+import { countDeadLetter, countRetry, createMetrics, type ScorerMetrics } from './metrics.ts';
+import { OffsetTracker, type CommitPosition, type Ticket } from './offsets.ts';
+import { createOpsServer } from './ops-server.ts';
+import {
+  deadLetterRecord,
+  recordSize,
+  scoreRecord,
+  type OutputRecord,
+  type SourceMessage,
+} from './records.ts';
+import { scoreBatch, type ScoringClientOptions } from './scoring-client.ts';
+
+export interface StreamScorerOptions {
+  /** host:port of one or more brokers. */
+  bootstrapBrokers: readonly string[];
+  topics: { transactions: string; scores: string; deadLetter: string };
+  groupId: string;
+  /** Base URL of the scoring service: the gateway in the stack, so the load spreads over the replicas. */
+  scoringUrl: string;
+  /** A batch is sent when it holds this many events... */
+  maxBatchSize: number;
+  /** ...or when its first event has waited this long. */
+  maxBatchWaitMs: number;
+  /** Batches scored at once (each is one request, so several replicas work in parallel). */
+  maxBatchesInFlight: number;
+  /** The scoring API's limit of items per request (`scoringApi.batchMaxItems`); caps maxBatchSize. */
+  batchMaxItems?: number;
+  /** A scoring request without an answer after this long is retried (cause `network`). */
+  requestTimeoutMs?: number;
+  backoff?: BackoffPolicy;
+  /** Where to serve /metrics, /health and /ready (port 0: any free port); null for no server. */
+  http?: { host: string; port: number } | null;
+  clientId?: string;
+  /** The group forgets a member that has not heartbeated for this long (its partitions move on). */
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  /** One line per notable event; default: stdout with an ISO timestamp. */
+  log?: (line: string) => void;
+  /** Metrics go here (default: a new registry); Node.js defaults are added unless defaultMetrics is false. */
+  registry?: Registry;
+  defaultMetrics?: boolean;
+}
+
+export interface CloseOptions {
+  /** In-flight batches get this long to finish; then they are abandoned (and will be redelivered). */
+  timeoutMs?: number;
+}
+
+export interface StreamScorer {
+  /** Resolves when the consumer first joins its group; rejects if closed before. */
+  ready: Promise<void>;
+  isReady: () => boolean;
+  /** Base URL of the operations server, or null without one. */
+  url: string | null;
+  metrics: ScorerMetrics;
+  /**
+   * Stops fetching, finishes the batches in flight, writes and commits, leaves the group, closes every
+   * connection. `clean` is false when batches had to be abandoned at the deadline (nothing is lost: their
+   * offsets were not committed).
+   */
+  close: (options?: CloseOptions) => Promise<{ clean: boolean }>;
+}
+
+interface Delivery {
+  source: SourceMessage;
+  ticket: Ticket;
+  decoded: Decoded;
+}
+
+const defaultLog = (line: string): void => {
+  process.stdout.write(`${new Date().toISOString()} ${line}\n`);
+};
+
+const describeError = (error: unknown): string => {
+  if (!(error instanceof Error)) return String(error);
+  // The library wraps retried failures in a MultipleErrors whose own message says little.
+  const nested = (error as Error & { errors?: unknown[] }).errors
+    ?.map((inner) => (inner instanceof Error ? inner.message : String(inner)))
+    .join('; ');
+  return nested ? `${error.message} (${nested})` : error.message;
+};
+
+const describeAssignment = (assignments: readonly GroupAssignment[]): string =>
+  assignments.length === 0
+    ? 'no partitions'
+    : assignments
+        .map(({ topic, partitions }) => `${topic}[${[...partitions].sort((a, b) => a - b).join(',')}]`)
+        .join(' ');
+
+const partitionsOf = (assignments: readonly GroupAssignment[]): { topic: string; partition: number }[] =>
+  assignments.flatMap(({ topic, partitions }) => partitions.map((partition) => ({ topic, partition })));
+
+const isAbort = (error: unknown): boolean =>
+  (error as Error).name === 'AbortError' || (error as Error).name === 'ShutdownError';
+
+/** Waits for a promise, or rejects when the signal aborts (the promise itself keeps running). */
+async function unlessAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  signal.throwIfAborted();
+  let onAbort = (): void => undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => {
+      reject(signal.reason as Error);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([work, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+export async function startStreamScorer(options: StreamScorerOptions): Promise<StreamScorer> {
+  const log = options.log ?? defaultLog;
+  const { topics, groupId } = options;
+  const backoff = options.backoff ?? defaultBackoff;
+  const maxBatchSize = Math.min(options.maxBatchSize, options.batchMaxItems ?? Number.POSITIVE_INFINITY);
+  const clientId = options.clientId ?? 'fraudops-stream-scorer';
+  const bootstrapBrokers = [...options.bootstrapBrokers];
+
+  const tracker = new OffsetTracker();
+  // Aborted when close() begins: the consumer is not restarted any more.
+  const stopping = new AbortController();
+  // Aborted when close() runs out of time: retries and waits stop, the work is left uncommitted.
+  const deadline = new AbortController();
+  let closing = false;
+  // Read through a call: `closing` changes while awaits are pending, which narrowing cannot see.
+  const isClosing = (): boolean => closing;
+  let joined = false;
+  let consumer: Consumer | null = null;
+  let stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | null = null;
+  let saturated = false;
+
+  let resolveReady = (): void => undefined;
+  let rejectReady = (_error: Error): void => undefined;
+  const ready = new Promise<void>((resolve, reject) => {
+    resolveReady = resolve;
+    rejectReady = reject;
+  });
+  // Callers that never await `ready` must not see an unhandled rejection when closing early.
+  ready.catch(() => undefined);
+
+  const lagSampler = new LagSampler({
+    sample: async () => {
+      const current = consumer;
+      if (current === null) throw new Error('no consumer');
+      const assigned = current.assignments ?? [];
+      const [ends, committed] = await Promise.all([
+        current.listOffsets({ topics: [topics.transactions] }),
+        assigned.length > 0 ? current.listCommittedOffsets({ topics: assigned }) : Promise.resolve(new Map()),
+      ]);
+      return lagSnapshot(groupId, ends, committed, assigned, Date.now());
+    },
+    onError: () => undefined, // a scrape during a rebalance or a broker restart just shows the last figures
+  });
+
+  let batcher: Batcher<Delivery> | null = null;
+  const metrics = createMetrics({
+    ...(options.registry === undefined ? {} : { registry: options.registry }),
+    defaultMetrics: options.defaultMetrics ?? true,
+    lag: () => lagSampler.get(),
+    inFlight: () => batcher?.inFlight ?? 0,
+  });
+
+  const producer = new Producer<Buffer, Buffer, string, string>({
+    clientId,
+    bootstrapBrokers,
+    idempotent: true,
+    acks: ProduceAcks.ALL,
+    serializers: { headerKey: stringSerializer, headerValue: stringSerializer },
+  });
+
+  // Batches that finish together share a produce request (see coalescing-writer.ts).
+  const writer = new CoalescingWriter<OutputRecord>({
+    send: async (records) => {
+      await producer.send({ messages: records });
+    },
+    sizeOf: recordSize,
+  });
+
+  const scoringClient: ScoringClientOptions = {
+    baseUrl: options.scoringUrl,
+    requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
+    backoff,
+    onRetry: ({ cause, attempt, delayMs, detail }) => {
+      countRetry(metrics, cause);
+      log(`scoring retry ${attempt} (${cause}: ${detail}); next try in ${delayMs} ms`);
+    },
+  };
+
+  /** Writes the records, retrying until the broker takes them or the deadline passes. */
+  async function write(records: OutputRecord[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await unlessAborted(writer.write(records), deadline.signal);
+        return;
+      } catch (error) {
+        if (deadline.signal.aborted) throw error;
+        const delayMs = retryDelayMs(attempt, null, backoff);
+        log(`writing ${records.length} records failed (${describeError(error)}); next try in ${delayMs} ms`);
+        await sleep(delayMs, undefined, { signal: deadline.signal });
+      }
+    }
+  }
+
+  /** Scores one batch and writes its scores and dead letters; throws only on the deadline or a bug. */
+  async function scoreAndWrite(batch: Delivery[], started: number): Promise<void> {
+    const valid = batch.filter((d) => d.decoded.ok);
+    const outcome =
+      valid.length === 0
+        ? { scores: new Map<number, Score>(), rejected: new Map<number, string>() }
+        : await scoreBatch(
+            valid.map((d) => (d.decoded as Extract<Decoded, { ok: true }>).transaction),
+            scoringClient,
+            deadline.signal,
+          );
+    const failedAt = new Date();
+    const records: OutputRecord[] = [];
+    const deadLetters = new Map<DeadLetterCode, number>();
+    const deadLetter = (d: Delivery, code: DeadLetterCode, reason: string): void => {
+      records.push(deadLetterRecord(topics.deadLetter, d.source, { code, reason }, failedAt));
+      deadLetters.set(code, (deadLetters.get(code) ?? 0) + 1);
+    };
+    for (const d of batch) if (!d.decoded.ok) deadLetter(d, d.decoded.code, d.decoded.reason);
+    let scored = 0;
+    valid.forEach((d, i) => {
+      const score = outcome.scores.get(i);
+      if (score !== undefined) {
+        records.push(scoreRecord(topics.scores, score));
+        scored++;
+      } else deadLetter(d, 'rejected_by_api', outcome.rejected.get(i) ?? 'not scored by the scoring API');
+    });
+    await write(records);
+
+    metrics.scored.inc(scored);
+    for (const [code, n] of deadLetters) countDeadLetter(metrics, code, n);
+    metrics.batchDuration.observe((performance.now() - started) / 1000);
+    for (const d of batch) tracker.complete(d.ticket);
+    if (deadLetters.size > 0)
+      log(
+        `dead-lettered ${[...deadLetters].map(([code, n]) => `${n} ${code}`).join(', ')} of a batch of ${batch.length}`,
+      );
+    void commit();
+  }
+
+  async function processBatch(batch: Delivery[]): Promise<void> {
+    const started = performance.now();
+    metrics.batchSize.observe(batch.length);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await scoreAndWrite(batch, started);
+        return;
+      } catch (error) {
+        if (!deadline.signal.aborted && !isAbort(error)) {
+          // Not expected (scoring and writing retry on their own): try the whole batch again rather than
+          // leave it pending forever, which would hold its partitions' commits back without a sign.
+          const delayMs = retryDelayMs(attempt, null, backoff);
+          log(
+            `a batch of ${batch.length} failed (${describeError(error)}); trying it again in ${delayMs} ms`,
+          );
+          const slept = await sleep(delayMs, true, { signal: deadline.signal }).catch(() => false);
+          if (slept) continue;
+        }
+        // Not completed, so not committed: whoever owns the partition next scores these events again.
+        log(`abandoned a batch of ${batch.length} at the shutdown deadline; it will be redelivered`);
+        return;
+      }
+    }
+  }
+
+  batcher = new Batcher<Delivery>({
+    maxSize: maxBatchSize,
+    maxWaitMs: options.maxBatchWaitMs,
+    maxInFlight: options.maxBatchesInFlight,
+    run: processBatch,
+    onBackpressure: (isSaturated) => {
+      saturated = isSaturated;
+      if (isSaturated) stream?.pause();
+      else if (!closing) stream?.resume();
+    },
+    onError: (error) => {
+      log(`a batch failed unexpectedly: ${describeError(error)}`);
+    },
+  });
+  const batches = batcher;
+
+  // ---- Commits: one at a time; a commit requested while one runs runs again right after it. ----
+  let committing: Promise<void> | null = null;
+  // Requests counted, so that one arriving while a commit runs makes it run once more.
+  let commitRequests = 0;
+  let commitRetry: NodeJS.Timeout | null = null;
+
+  async function commitOnce(): Promise<boolean> {
+    const current = consumer;
+    // Mid-(re)join there is no generation to commit with; the join commits what is done when it completes.
+    if (current === null || !current.isActive()) return true;
+    const positions: CommitPosition[] = tracker.positionsToCommit(partitionsOf(current.assignments ?? []));
+    if (positions.length === 0) return true;
+    try {
+      await current.commit({ offsets: positions });
+      tracker.markCommitted(positions);
+      return true;
+    } catch (error) {
+      // After a rebalance the generation may be gone: the offsets stay uncommitted and their events may be
+      // redelivered (duplicates, never loss). Logged, and tried again shortly for what is still ours.
+      log(
+        `commit of ${positions.map((p) => `${p.topic}[${p.partition}]@${p.offset}`).join(' ')} failed: ${describeError(error)}`,
+      );
+      return false;
+    }
+  }
+
+  function commit(): Promise<void> {
+    commitRequests++;
+    if (committing !== null) return committing;
+    committing = (async () => {
+      let ok: boolean;
+      let seen: number;
+      do {
+        seen = commitRequests;
+        ok = await commitOnce();
+      } while (commitRequests !== seen);
+      if (!ok && !closing && commitRetry === null) {
+        commitRetry = setTimeout(() => {
+          commitRetry = null;
+          void commit();
+        }, 1000);
+      }
+    })().finally(() => {
+      committing = null;
+    });
+    return committing;
+  }
+
+  // ---- Consuming ----
+  // `topic:partition` of the current assignment. The stream's buffer can still hold records fetched before a
+  // rebalance took their partition away: the new owner reads them again from the committed offset (never
+  // past them), so scoring them here would only duplicate its work.
+  let assigned = new Set<string>();
+  const keyOf = (topic: string, partition: number): string => `${topic}:${partition}`;
+
+  function onMessage(message: Message): void {
+    // After close() began nothing new is taken on: untracked, it stays uncommitted and is delivered again.
+    if (closing || !assigned.has(keyOf(message.topic, message.partition))) return;
+    // A kept partition refetched from its committed offset after a rejoin: skip what is already in hand.
+    if (tracker.hasSeen(message.topic, message.partition, message.offset)) return;
+    const ticket = tracker.track(message.topic, message.partition, message.offset, message.leaderEpoch);
+    metrics.consumed.inc();
+    const key = message.key as Buffer | undefined;
+    const value = message.value as Buffer | undefined;
+    batches.add({
+      source: { topic: message.topic, partition: message.partition, offset: message.offset, key, value },
+      ticket,
+      decoded: decodeEvent(value),
+    });
+  }
+
+  function onJoin(payload: ConsumerGroupJoinPayload, current: Consumer): void {
+    const assignments = payload.assignments ?? current.assignments ?? [];
+    // Partitions that moved to another member are theirs now: forget them, so late completions of ours
+    // never commit there. Kept partitions keep their pending events (the library fetches them again from
+    // the committed offset; the tracker counts both deliveries).
+    tracker.retainOnly(partitionsOf(assignments));
+    assigned = new Set(partitionsOf(assignments).map(({ topic, partition }) => keyOf(topic, partition)));
+    const first = !joined;
+    joined = true;
+    log(
+      `${first ? 'joined' : 'rejoined'} group ${groupId} (generation ${payload.generationId ?? '?'}${payload.isLeader ? ', leader' : ''}): assigned ${describeAssignment(assignments)}`,
+    );
+    resolveReady();
+    void commit();
+  }
+
+  async function runConsumer(): Promise<void> {
+    const current = new Consumer({
+      clientId,
+      groupId,
+      bootstrapBrokers,
+      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+      rebalanceTimeout: Math.max(60_000, options.sessionTimeoutMs ?? 30_000),
+      heartbeatInterval: options.heartbeatIntervalMs ?? 1000,
+      autocommit: false,
+      // An idle long-poll returns after this: a quiet topic costs two requests a second, a stop is quick.
+      maxWaitTime: 500,
+    });
+    consumer = current;
+    current.on('consumer:group:join', (payload) => {
+      onJoin(payload, current);
+    });
+    current.on('consumer:group:rebalance', () => {
+      // No commit here: with the old generation it fails, and the library answers a failed commit with
+      // a JoinGroup of its own, which after this round would start the next one (a rebalance storm).
+      log(
+        `group ${groupId} is rebalancing: rejoining; uncommitted events of lost partitions go to their new owner`,
+      );
+    });
+    current.on('consumer:group:leave', () => {
+      joined = false;
+      log(`left group ${groupId}`);
+    });
+    current.on('consumer:heartbeat:error', ({ error }) => {
+      log(`heartbeat failed: ${describeError(error)}`);
+    });
+    // The library emits 'error' when a rejoin fails; without a listener that would crash the process.
+    current.on('error', (error: Error) => {
+      log(`consumer error: ${describeError(error)}`);
+    });
+    try {
+      const consumed = await current.consume({
+        topics: [topics.transactions],
+        mode: 'committed',
+        fallbackMode: 'earliest',
+        autocommit: false,
+      });
+      stream = consumed;
+      if (closing) {
+        // close() ran while the consumer was joining: it may have missed this stream.
+        await consumed.close().catch(() => undefined);
+        await current.close(true).catch(() => undefined);
+        return;
+      }
+      const ended = new Promise<void>((resolve, reject) => {
+        consumed.once('error', reject);
+        consumed.once('close', resolve);
+      });
+      consumed.on('data', onMessage);
+      if (saturated) consumed.pause();
+      await ended;
+      if (!isClosing()) throw new Error('the message stream ended');
+    } finally {
+      if (!isClosing()) {
+        joined = false;
+        stream = null;
+        await current.close(true).catch(() => undefined);
+      }
+    }
+  }
+
+  async function consumeLoop(): Promise<void> {
+    for (let attempt = 1; !closing; attempt++) {
+      try {
+        await runConsumer();
+      } catch (error) {
+        if (isClosing()) return;
+        const delayMs = retryDelayMs(attempt, null, { baseMs: 1000, maxMs: 15_000 });
+        log(`consumer stopped (${describeError(error)}); starting it again in ${delayMs} ms`);
+        try {
+          await sleep(delayMs, undefined, { signal: stopping.signal });
+        } catch {
+          return;
+        }
+      }
+    }
+  }
+
+  // ---- Operations server ----
+  let server: Server | null = null;
+  let url: string | null = null;
+  if (options.http) {
+    server = createOpsServer({
+      registry: metrics.registry,
+      isReady: () => joined && !closing,
+      onError: (error) => {
+        log(`metrics server error: ${describeError(error)}`);
+      },
+    });
+    server.listen(options.http.port, options.http.host);
+    await once(server, 'listening');
+    const address = server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : options.http.port;
+    url = `http://${options.http.host}:${port}`;
+  }
+
+  log(
+    `stream-scorer starting: group ${groupId} on ${topics.transactions} at ${bootstrapBrokers.join(',')}; ` +
+      `scoring through ${options.scoringUrl}; batches of up to ${maxBatchSize} events or ${options.maxBatchWaitMs} ms, ` +
+      `${options.maxBatchesInFlight} in flight; scores to ${topics.scores}, dead letters to ${topics.deadLetter}` +
+      (url === null ? '' : `; metrics on ${url}/metrics`),
+  );
+  // The producer's id and the output topics' metadata, fetched now rather than by the first batch (a second
+  // of latency); a missing topic shows up here, in the log, before any event is consumed.
+  producer
+    .metadata({ topics: [topics.scores, topics.deadLetter] })
+    .then(() => producer.initIdempotentProducer({}))
+    .catch((error: unknown) => {
+      log(
+        `cannot prepare writing to ${topics.scores} and ${topics.deadLetter} yet (${describeError(error)}); writes will retry`,
+      );
+    });
+  const consuming = consumeLoop();
+
+  let closed: Promise<{ clean: boolean }> | null = null;
+  async function close(closeOptions: CloseOptions = {}): Promise<{ clean: boolean }> {
+    closing = true;
+    stopping.abort();
+    rejectReady(new Error('the stream scorer was closed before it joined its group'));
+    if (commitRetry !== null) clearTimeout(commitRetry);
+    stream?.pause();
+    log(
+      `stopping: no more fetching; finishing ${batches.inFlight + batches.queued} batches in flight ` +
+        `(${tracker.pendingCount()} events pending)`,
+    );
+    const timeoutMs = closeOptions.timeoutMs ?? 20_000;
+    const timer = setTimeout(() => {
+      const error = new Error(`in-flight batches did not finish within ${timeoutMs} ms`);
+      error.name = 'ShutdownError';
+      deadline.abort(error);
+    }, timeoutMs);
+    await batches.drain();
+    clearTimeout(timer);
+    const clean = !deadline.signal.aborted;
+    // The last commit: what every finished batch earned. A failure here only means redelivery.
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      await commit();
+      const left =
+        consumer === null ? [] : tracker.positionsToCommit(partitionsOf(consumer.assignments ?? []));
+      if (left.length === 0) break;
+      await sleep(500);
+    }
+    await stream?.close().catch((error: unknown) => {
+      log(`closing the stream: ${describeError(error)}`);
+    });
+    await consumer?.close(true).catch((error: unknown) => {
+      log(`leaving the group: ${describeError(error)}`);
+    });
+    await consuming;
+    await producer.close(true).catch((error: unknown) => {
+      log(`closing the producer: ${describeError(error)}`);
+    });
+    if (server !== null) {
+      const closedServer = once(server, 'close');
+      server.close();
+      server.closeIdleConnections();
+      await closedServer;
+    }
+    log(clean ? 'stopped: every consumed batch was written and committed' : 'stopped after the deadline');
+    return { clean };
+  }
+
+  return {
+    ready,
+    isReady: () => joined && !closing,
+    url,
+    metrics,
+    close: (closeOptions) => (closed ??= close(closeOptions)),
+  };
+}
