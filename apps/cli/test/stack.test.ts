@@ -238,6 +238,10 @@ describe('the embedded stack (fast profile)', () => {
       readWholeTopic(bootstrap, kafka.topics.deadLetter),
     ]);
     const audit = auditStream(transactions, scores, deadLetters);
+    console.info(
+      `audit: ${String(audit.produced)} produced, ${String(audit.validIds.size)} scored, ` +
+        `${String(audit.duplicateScores)} duplicate scores, ${String(audit.deadLettered)} dead letters`,
+    );
     expect(audit.produced).toBeGreaterThan(10_000);
     expect(audit.missing.slice(0, 10)).toEqual([]);
     expect(audit.validIds.size + audit.producedDeadLettered).toBe(audit.produced);

@@ -14,7 +14,7 @@ export function attackDefaults(
   return {
     startRate: 2000,
     stepRate: 2000,
-    maxRate: 40_000,
+    maxRate: 24_000,
     stepSeconds: 30 / profile.speedup,
     maxDurationSeconds: 1200 / profile.speedup,
     drainSeconds: profile.name === 'fast' ? 30 : 120,
