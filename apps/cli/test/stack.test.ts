@@ -255,7 +255,7 @@ describe('the embedded stack (fast profile)', () => {
       expect(original?.value.equals(dead.value)).toBe(true);
       expect(dead.headers.get('x-dead-letter-reason')).toBeTruthy();
     }
-  }, 240_000);
+  }, 600_000);
 
   it('goes down leaving no process behind, even after the controller crashed', async () => {
     const pods = (await clusterStatus()).pods.map((p) => p.pid);

@@ -16,7 +16,9 @@ export async function scoreTransactions(
   // Resolve the labelled child once: a labelled observe() hashes its labels on every call.
   const scoreDistribution = metrics.fraudProbability.labels({ model_version: version });
   for (let row = 0; row < transactions.length; row++) {
-    const fraudProbability = probabilities[row] as number;
+    // A forest's probability is a float32 average of its trees' leaf values: all trees agreeing on 1 can sum
+    // to 1.0000001. The contract says [0, 1], so the rounding error is clamped, never passed on.
+    const fraudProbability = Math.min(1, Math.max(0, probabilities[row] as number));
     const isFraud = fraudProbability >= threshold;
     if (isFraud) frauds++;
     scoreDistribution.observe(fraudProbability);
