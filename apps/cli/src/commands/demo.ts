@@ -19,7 +19,7 @@ export function demoCommand(): Command {
       'The whole story: start the embedded stack (Kafka, Prometheus, Alertmanager, nginx, 4..6 replicas under ' +
         'the HPA twin, the stream scorer), train the model if there is none, score a few real transactions ' +
         'through the gateway, then ramp the Kafka attack until the administrator is notified and write the ' +
-        "report. Uses the brief's real timings (a 5-minute alert: about 10 minutes in all) unless --fast. " +
+        "report. Uses the brief's real timings (a 5-minute alert: about 12 minutes in all) unless --fast. " +
         'The stack stays up afterwards; stop it with `fraudops down`.',
     )
     .option('--fast', 'every duration / 10 (the fast profile): the alert after 30 s, the demo in 2-3 minutes')
