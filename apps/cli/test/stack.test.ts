@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { loadProjectConfig, type ProjectConfig } from '@fraudops/config';
 import { QUERY_VARIABLES, dashboards, panelQueries } from '@fraudops/monitoring';
-import { freePort, isAlive } from '@fraudops/stack';
+import { STACK_DAEMONS, freePort, isAlive } from '@fraudops/stack';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { auditStream, readWholeTopic } from './stream-audit.ts';
 
@@ -88,15 +88,7 @@ afterAll(async () => {
 describe('the embedded stack (fast profile)', () => {
   it('comes up with 4 healthy replicas as Prometheus targets', async () => {
     const output = await fraudops('up', '--profile', 'fast');
-    for (const component of [
-      'kafka',
-      'prometheus',
-      'alertmanager',
-      'alert-receiver',
-      'gateway',
-      'cluster',
-      'stream-scorer',
-    ]) {
+    for (const component of STACK_DAEMONS) {
       expect(output).toContain(`==> ${component}:`);
     }
     const status = await clusterStatus();
@@ -116,7 +108,7 @@ describe('the embedded stack (fast profile)', () => {
     expect(await fraudops('status')).toMatch(/gateway\s+\d+\s+127\.0\.0\.1:\d+\s+healthy/);
     // A second `up` is harmless: it finds everything running and starts nothing.
     const again = await fraudops('up', '--profile', 'fast');
-    expect(again.match(/already running/g)).toHaveLength(7);
+    expect(again.match(/already running/g)).toHaveLength(STACK_DAEMONS.length);
   });
 
   it('rate-limits one client at the gateway with 429, counted in gateway_http_requests_total', async () => {
@@ -262,7 +254,7 @@ describe('the embedded stack (fast profile)', () => {
     const daemons = readdirSync(join(stateDir, 'run'))
       .filter((f) => f.endsWith('.pid'))
       .map(pidFromFile);
-    expect(daemons.length).toBe(7);
+    expect(daemons.length).toBe(STACK_DAEMONS.length);
     // The controller dies without draining anything: its replicas are orphans that `down` must find.
     process.kill(pidFromFile('cluster.pid'), 'SIGKILL');
     const output = await fraudops('down');
