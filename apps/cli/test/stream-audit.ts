@@ -1,113 +1,120 @@
-// Test support for the nothing-lost check: read whole topics, then account for every transaction produced.
+// Test support for the nothing-lost check: stream whole topics (millions of records: nothing is kept but ids
+// and positions), then account for every transaction produced.
 import { Consumer } from '@platformatic/kafka';
 
-export interface TopicRecord {
-  partition: number;
-  offset: bigint;
-  key: string;
-  value: Buffer;
-  headers: Map<string, string>;
-}
+type OnRecord = (partition: number, offset: bigint, value: Buffer, headers: Map<Buffer, Buffer>) => void;
 
-/** Every record of the topic from the beginning to its end offsets at the time of the call. */
-export async function readWholeTopic(bootstrap: string, topic: string): Promise<TopicRecord[]> {
+/** Calls onRecord for every record up to the topic's end offsets at the time of the call; fails past the deadline. */
+export async function streamWholeTopic(
+  bootstrap: string,
+  topic: string,
+  onRecord: OnRecord,
+  timeoutMs = 300_000,
+): Promise<number> {
   const consumer = new Consumer({
     clientId: 'fraudops-test-reader',
-    groupId: `fraudops-test-reader-${String(process.pid)}-${String(Date.now())}`,
+    groupId: `fraudops-test-reader-${String(process.pid)}-${String(Date.now())}-${topic}`,
     bootstrapBrokers: [bootstrap],
   });
   try {
     const ends = (await consumer.listOffsets({ topics: [topic] })).get(topic) ?? [];
-    const wanted = ends.reduce((sum, end) => sum + Number(end), 0);
-    const records: TopicRecord[] = [];
-    if (wanted === 0) return records;
+    // Done per partition once its last offset was seen (start offsets need not be 0).
+    const pending = new Set(ends.flatMap((end, partition) => (end > 0n ? [partition] : [])));
+    let count = 0;
+    if (pending.size === 0) return count;
     const stream = await consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false });
+    const deadline = setTimeout(() => void stream.close(), timeoutMs);
     for await (const message of stream) {
-      if (message.offset >= (ends[message.partition] ?? 0n)) continue;
-      records.push({
-        partition: message.partition,
-        offset: message.offset,
-        key: message.key.toString('utf8'),
-        value: message.value,
-        headers: new Map([...message.headers].map(([k, v]) => [k.toString('utf8'), v.toString('utf8')])),
-      });
-      if (records.length >= wanted) break;
+      const end = ends[message.partition] ?? 0n;
+      if (message.offset >= end) continue;
+      onRecord(message.partition, message.offset, message.value, message.headers);
+      count++;
+      if (message.offset === end - 1n) pending.delete(message.partition);
+      if (pending.size === 0) break;
     }
+    clearTimeout(deadline);
     await stream.close();
-    return records;
+    if (pending.size > 0)
+      throw new Error(`${topic}: partitions ${[...pending].join(', ')} not read to their end`);
+    return count;
   } finally {
     await consumer.close(true);
   }
 }
 
-export interface StreamAudit {
-  produced: number;
-  /** Valid transactions produced, by id. */
-  validIds: Set<number>;
-  scoredIds: Set<number>;
-  /** Score records beyond the first per id: at-least-once redeliveries. */
-  duplicateScores: number;
-  deadLettered: number;
-  /** Produced records whose position is in the dead-letter topic. */
-  producedDeadLettered: number;
-  /** Produced records found neither in scores (by id) nor in the dead-letter topic (by partition/offset). */
-  missing: { partition: number; offset: bigint; why: string }[];
+export interface DeadLetter {
+  position: string;
+  value: Buffer;
+  reason: string | undefined;
 }
 
-/** Accounts for every record of `transactions` in `scores` or in the dead-letter topic. */
-export function auditStream(
-  transactions: readonly TopicRecord[],
-  scores: readonly TopicRecord[],
-  deadLetters: readonly TopicRecord[],
-): StreamAudit {
+export interface StreamAudit {
+  produced: number;
+  scored: number;
+  duplicateScores: number;
+  deadLetters: DeadLetter[];
+  /** Produced records whose position is in the dead-letter topic, and whether their bytes match. */
+  producedDeadLettered: number;
+  deadLetterBytesMismatched: number;
+  /** Produced records found neither in scores (by id) nor in the dead-letter topic (by partition/offset). */
+  missing: string[];
+}
+
+const header = (headers: Map<Buffer, Buffer>, name: string): string | undefined => {
+  for (const [key, value] of headers) if (key.toString('utf8') === name) return value.toString('utf8');
+  return undefined;
+};
+
+/** Reads dead letters, then scores, then transactions, accounting for every transaction produced. */
+export async function auditStream(
+  bootstrap: string,
+  topics: { transactions: string; scores: string; deadLetter: string },
+): Promise<StreamAudit> {
+  const deadLetters: DeadLetter[] = [];
+  await streamWholeTopic(bootstrap, topics.deadLetter, (_p, _o, value, headers) => {
+    deadLetters.push({
+      position: `${header(headers, 'x-original-partition') ?? '?'}/${header(headers, 'x-original-offset') ?? '?'}`,
+      value: Buffer.from(value),
+      reason: header(headers, 'x-dead-letter-reason'),
+    });
+  });
+  const deadByPosition = new Map(deadLetters.map((d) => [d.position, d]));
   const scoredIds = new Set<number>();
   let duplicateScores = 0;
-  for (const record of scores) {
-    const id = (JSON.parse(record.value.toString('utf8')) as { transaction_id: number }).transaction_id;
+  await streamWholeTopic(bootstrap, topics.scores, (_p, _o, value) => {
+    const id = (JSON.parse(value.toString('utf8')) as { transaction_id: number }).transaction_id;
     if (scoredIds.has(id)) duplicateScores++;
     scoredIds.add(id);
-  }
-  const deadByPosition = new Set(
-    deadLetters.map(
-      (r) => `${r.headers.get('x-original-partition') ?? '?'}/${r.headers.get('x-original-offset') ?? '?'}`,
-    ),
-  );
-  const validIds = new Set<number>();
-  const missing: StreamAudit['missing'] = [];
+  });
   let producedDeadLettered = 0;
-  for (const record of transactions) {
-    if (deadByPosition.has(`${String(record.partition)}/${String(record.offset)}`)) {
+  let deadLetterBytesMismatched = 0;
+  let scored = 0;
+  const missing: string[] = [];
+  const produced = await streamWholeTopic(bootstrap, topics.transactions, (partition, offset, value) => {
+    const position = `${String(partition)}/${String(offset)}`;
+    const dead = deadByPosition.get(position);
+    if (dead) {
       producedDeadLettered++;
-      continue;
+      if (!dead.value.equals(value)) deadLetterBytesMismatched++;
+      return;
     }
     let id: unknown;
     try {
-      id = (JSON.parse(record.value.toString('utf8')) as { transaction_id?: unknown }).transaction_id;
+      id = (JSON.parse(value.toString('utf8')) as { transaction_id?: unknown }).transaction_id;
     } catch {
-      missing.push({
-        partition: record.partition,
-        offset: record.offset,
-        why: 'not JSON and not dead-lettered',
-      });
-      continue;
+      missing.push(`${position}: not JSON and not dead-lettered`);
+      return;
     }
-    if (typeof id !== 'number' || !scoredIds.has(id)) {
-      missing.push({
-        partition: record.partition,
-        offset: record.offset,
-        why: `id ${String(id)} has no score`,
-      });
-      continue;
-    }
-    validIds.add(id);
-  }
+    if (typeof id === 'number' && scoredIds.has(id)) scored++;
+    else missing.push(`${position}: id ${String(id)} has no score`);
+  });
   return {
-    produced: transactions.length,
-    validIds,
-    scoredIds,
+    produced,
+    scored,
     duplicateScores,
-    deadLettered: deadLetters.length,
+    deadLetters,
     producedDeadLettered,
+    deadLetterBytesMismatched,
     missing,
   };
 }
