@@ -19,6 +19,7 @@ import {
   isFormatted,
   isKafkaHealthy,
   kafkaDaemonSpec,
+  kafkaSettingsIn,
   kafkaTopics,
   prepareKafka,
   renderLog4j2,
@@ -33,19 +34,12 @@ const libsDir = join(repositoryRoot, '.tools', 'kafka', 'libs');
 const topics = kafkaTopics(loadProjectConfig().stack.kafka.topics);
 
 function settingsIn(dir: string, ports: { port: number; controllerPort: number }): KafkaSettings {
-  return {
-    host: '127.0.0.1',
-    ...ports,
-    nodeId: 1,
-    dir,
-    dataDir: join(dir, 'data'),
-    serverProperties: join(dir, 'server.properties'),
-    serverLog4j: join(dir, 'log4j2.properties'),
-    toolsLog4j: join(dir, 'tools-log4j2.properties'),
+  return kafkaSettingsIn(dir, {
+    endpoint: { host: '127.0.0.1', ...ports },
     logsDir: join(dir, 'logs'),
     libsDir,
     topics,
-  };
+  });
 }
 
 function topicNamed(name: string): KafkaTopic {

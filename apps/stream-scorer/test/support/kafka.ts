@@ -7,7 +7,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repositoryRoot } from '@fraudops/config';
-import { freePort, kafkaDaemonSpec, prepareKafka, waitForKafka, type KafkaSettings } from '@fraudops/stack';
+import {
+  freePort,
+  kafkaDaemonSpec,
+  kafkaSettingsIn,
+  prepareKafka,
+  waitForKafka,
+  type KafkaSettings,
+} from '@fraudops/stack';
 import { Admin } from '@platformatic/kafka';
 
 export const kafkaLibsDir = join(repositoryRoot, '.tools', 'kafka', 'libs');
@@ -22,20 +29,12 @@ export interface TestBroker {
 
 export async function startBroker(): Promise<TestBroker> {
   const dir = await mkdtemp(join(tmpdir(), 'fraudops-scorer-kafka-'));
-  const settings: KafkaSettings = {
-    host: '127.0.0.1',
-    port: await freePort(),
-    controllerPort: await freePort(),
-    nodeId: 1,
-    dir,
-    dataDir: join(dir, 'data'),
-    serverProperties: join(dir, 'server.properties'),
-    serverLog4j: join(dir, 'log4j2.properties'),
-    toolsLog4j: join(dir, 'tools-log4j2.properties'),
+  const settings: KafkaSettings = kafkaSettingsIn(dir, {
+    endpoint: { host: '127.0.0.1', port: await freePort(), controllerPort: await freePort() },
     logsDir: join(dir, 'logs'),
     libsDir: kafkaLibsDir,
     topics: [],
-  };
+  });
   await prepareKafka(settings);
   const spec = kafkaDaemonSpec(settings);
   const broker: ChildProcess = spawn(spec.command, spec.args, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -69,18 +69,32 @@ export function kafkaSettings(
   layout: StackLayout,
   endpoint: KafkaEndpoint & { topics: KafkaTopicNames },
 ): KafkaSettings {
-  const dir = join(layout.dir, 'kafka');
+  return kafkaSettingsIn(join(layout.dir, 'kafka'), {
+    endpoint,
+    logsDir: config.run.logsDir,
+    libsDir: join(config.root, '.tools', 'kafka', 'libs'),
+    topics: kafkaTopics(endpoint.topics),
+  });
+}
+
+/** The file layout of one broker under `dir` (the stack's, or a test's temporary folder). */
+export function kafkaSettingsIn(
+  dir: string,
+  s: { endpoint: KafkaEndpoint; logsDir: string; libsDir: string; topics: readonly KafkaTopic[] },
+): KafkaSettings {
   return {
-    ...endpoint,
+    host: s.endpoint.host,
+    port: s.endpoint.port,
+    controllerPort: s.endpoint.controllerPort,
     nodeId: 1,
     dir,
     dataDir: join(dir, 'data'),
     serverProperties: join(dir, 'server.properties'),
     serverLog4j: join(dir, 'log4j2.properties'),
     toolsLog4j: join(dir, 'tools-log4j2.properties'),
-    logsDir: config.run.logsDir,
-    libsDir: join(config.root, '.tools', 'kafka', 'libs'),
-    topics: kafkaTopics(endpoint.topics),
+    logsDir: s.logsDir,
+    libsDir: s.libsDir,
+    topics: s.topics,
   };
 }
 
