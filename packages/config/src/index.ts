@@ -21,7 +21,25 @@ export interface ProjectConfig {
     requestTimeoutMs: number;
   };
   run: { pidsDir: string; logsDir: string };
+  retraining: RetrainingConfig;
   stack: StackConfig;
+}
+
+/** The retraining DAG, the registry names and the git repository Airflow reads the DAG from. */
+export interface RetrainingConfig {
+  dagId: string;
+  /** An Airflow schedule (cron or preset such as `@weekly`). */
+  schedule: string;
+  experiment: string;
+  championAlias: string;
+  preset: string;
+  /** Candidate names of fraudops_ml.train; empty means all. */
+  candidates: string[];
+  promotion: { metric: 'average_precision' | 'card_precision_top_100' | 'auc_roc'; minGain: number };
+  workDir: string;
+  /** The project's DAG folder, mirrored into dagsRepository when that is a local path. */
+  dagsFolder: string;
+  dagsRepository: { url: string; branch: string; subdir: string; gitConnId: string };
 }
 
 export interface Endpoint {
@@ -53,6 +71,10 @@ export interface StackConfig {
   };
   /** Where a running attack serves /metrics for Prometheus. */
   attack: Endpoint;
+  /** The MLflow tracking server and model registry (SQLite backend, served artifacts). */
+  mlflow: Endpoint & { backendStoreFile: string; artifactsDir: string };
+  /** AIRFLOW_HOME; the api-server (web UI) runs with `up --airflow`. */
+  airflow: { home: string; apiServer: Endpoint };
   /** Channels that page the administrator besides the local receiver; null when off. */
   alerting: {
     telegram: { chatId: number; botTokenFile: string } | null;
@@ -92,9 +114,31 @@ export function loadProjectConfig(env: NodeJS.ProcessEnv = process.env): Project
     data: { dir: at(raw.data.dir), replayFile: at(raw.data.replayFile) },
     ml: { project: at(raw.ml.project), python: at(raw.ml.python) },
     run: { pidsDir: at(raw.run.pidsDir), logsDir: at(raw.run.logsDir) },
+    retraining: {
+      ...raw.retraining,
+      workDir: at(raw.retraining.workDir),
+      dagsFolder: at(raw.retraining.dagsFolder),
+      dagsRepository: { ...raw.retraining.dagsRepository, url: localOrRemote(raw.retraining.dagsRepository.url, at) },
+    },
     stack: {
       ...raw.stack,
+      mlflow: {
+        ...raw.stack.mlflow,
+        backendStoreFile: at(raw.stack.mlflow.backendStoreFile),
+        artifactsDir: at(raw.stack.mlflow.artifactsDir),
+      },
+      airflow: { ...raw.stack.airflow, home: at(raw.stack.airflow.home) },
       receiver: { ...raw.stack.receiver, notificationsFile: at(raw.stack.receiver.notificationsFile) },
     },
   };
+}
+
+/** A git URL (`https://`, `ssh://`, `git@host:`, `file://`) is kept; anything else is a local path. */
+function localOrRemote(url: string, at: (path: string) => string): string {
+  return /^[a-z+]+:\/\//.test(url) || /^[^/@:]+@[^/:]+:/.test(url) ? url : at(url);
+}
+
+/** The tracking URI of the stack's MLflow server. */
+export function mlflowTrackingUri(config: ProjectConfig): string {
+  return `http://${config.stack.mlflow.host}:${config.stack.mlflow.port}`;
 }
