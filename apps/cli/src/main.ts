@@ -5,6 +5,7 @@ import { demoCommand } from './commands/demo.ts';
 import { downCommand } from './commands/down.ts';
 import { replayCommand } from './commands/replay.ts';
 import { reportCommand } from './commands/report.ts';
+import { retrainCommand } from './commands/retrain.ts';
 import { serveCommand } from './commands/serve.ts';
 import { statusCommand } from './commands/status.ts';
 import { trainCommand } from './commands/train.ts';
@@ -21,6 +22,7 @@ const program = new Command('fraudops')
   .addCommand(statusCommand())
   .addCommand(attackCommand())
   .addCommand(reportCommand())
+  .addCommand(retrainCommand())
   .addCommand(trainCommand())
   .addCommand(replayCommand())
   .addCommand(serveCommand())

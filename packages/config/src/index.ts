@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 export interface ProjectConfig {
   /** Absolute path of the repository root. */
   root: string;
+  /** Absolute path of the config file this was read from (processes fraudops starts get it as FRAUDOPS_CONFIG). */
+  configFile: string;
   stateDir: string;
   model: { name: string; modelsDir: string; pollIntervalMs: number };
   data: { dir: string; replayFile: string };
@@ -109,6 +111,7 @@ export function loadProjectConfig(env: NodeJS.ProcessEnv = process.env): Project
   return {
     ...raw,
     root: repositoryRoot,
+    configFile: resolve(file),
     stateDir: at(raw.stateDir),
     model: { ...raw.model, modelsDir: at(raw.model.modelsDir) },
     data: { dir: at(raw.data.dir), replayFile: at(raw.data.replayFile) },
@@ -118,7 +121,10 @@ export function loadProjectConfig(env: NodeJS.ProcessEnv = process.env): Project
       ...raw.retraining,
       workDir: at(raw.retraining.workDir),
       dagsFolder: at(raw.retraining.dagsFolder),
-      dagsRepository: { ...raw.retraining.dagsRepository, url: localOrRemote(raw.retraining.dagsRepository.url, at) },
+      dagsRepository: {
+        ...raw.retraining.dagsRepository,
+        url: localOrRemote(raw.retraining.dagsRepository.url, at),
+      },
     },
     stack: {
       ...raw.stack,

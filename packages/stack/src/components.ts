@@ -15,6 +15,8 @@ import {
   prepareKafka,
 } from './kafka/index.ts';
 import { httpOk } from './http-wait.ts';
+import { MLFLOW_HEALTH_PATH, mlflowDaemonSpec } from './mlflow/mlflow-server.ts';
+import { airflowComponents } from './airflow/airflow-components.ts';
 import type { StackLayout } from './layout.ts';
 import type { Profile } from './profiles.ts';
 
@@ -27,6 +29,8 @@ export interface Component {
   healthPath?: string;
   /** A health check that is not HTTP (Kafka): replaces healthPath. */
   isHealthy?: () => Promise<boolean>;
+  /** False for a process that listens on no port of its own (host and port then say where its health is read). */
+  listensOnPort?: boolean;
   /** Other ports it listens on, checked free before a start. */
   extraPorts?: readonly number[];
   /** Renders its configuration files; runs before every start. */
@@ -65,17 +69,22 @@ export async function waitUntilHealthy(
   throw new Error(`${component.name} was not healthy after ${Math.round(timeoutMs / 1000)} s`);
 }
 
+/**
+ * The stack's components in start order; with `airflow`, Airflow's api-server, scheduler and dag-processor
+ * come last (they are optional: `retrain` runs the DAG without them).
+ */
 export function stackComponents(
   config: ProjectConfig,
   layout: StackLayout,
   profile: Profile,
   monitoring: MonitoringHooks,
+  { airflow = false }: { airflow?: boolean } = {},
 ): Component[] {
   const s = config.stack;
   const node = process.execPath;
   const address = (e: { host: string; port: number }): string => `${e.host}:${e.port}`;
   const kafka = kafkaSettings(config, layout, s.kafka);
-  return [
+  const core: Component[] = [
     {
       name: 'kafka',
       description: `Kafka 4 (KRaft, one node): topics ${kafka.topics.map((t) => t.name).join(', ')}`,
@@ -157,6 +166,16 @@ export function stackComponents(
       },
     },
     {
+      name: 'mlflow',
+      description: `MLflow: tracking server and model registry (${config.model.name}@${config.retraining.championAlias} is what the replicas serve)`,
+      ...s.mlflow,
+      healthPath: MLFLOW_HEALTH_PATH,
+      prepare: async () => {
+        await mkdir(s.mlflow.artifactsDir, { recursive: true });
+      },
+      daemon: mlflowDaemonSpec(config),
+    },
+    {
       name: 'gateway',
       description: 'nginx: load balancer over the ready replicas, per-client rate limit',
       ...s.gateway,
@@ -208,6 +227,7 @@ export function stackComponents(
       },
     },
   ];
+  return airflow ? [...core, ...airflowComponents(config)] : core;
 }
 
 export function gatewaySettings(

@@ -13,3 +13,8 @@ export * from './cluster/kube-metrics.ts';
 export * from './cluster/procfs.ts';
 export * from './cluster/replicas.ts';
 export * from './kafka/index.ts';
+export * from './mlflow/mlflow-server.ts';
+export * from './airflow/airflow-environment.ts';
+export * from './airflow/airflow-home.ts';
+export * from './airflow/airflow-components.ts';
+export * from './airflow/dags-repository.ts';

@@ -35,6 +35,7 @@ export const STACK_DAEMONS = [
   'prometheus',
   'alertmanager',
   'alert-receiver',
+  'mlflow',
   'gateway',
   'cluster',
   'stream-scorer',

@@ -1,5 +1,5 @@
 import { loadProjectConfig } from '@fraudops/config';
-import { STACK_DAEMONS, killOrphanReplicas, stackLayout, stopDaemon } from '@fraudops/stack';
+import { AIRFLOW_DAEMONS, STACK_DAEMONS, killOrphanReplicas, stackLayout, stopDaemon } from '@fraudops/stack';
 import { Command } from 'commander';
 
 export function downCommand(): Command {
@@ -10,7 +10,7 @@ export function downCommand(): Command {
     )
     .action(async () => {
       const config = loadProjectConfig();
-      for (const name of [...STACK_DAEMONS].reverse()) {
+      for (const name of [...STACK_DAEMONS, ...AIRFLOW_DAEMONS].reverse()) {
         if (await stopDaemon(config.run, name)) console.log(`stopped ${name}`);
       }
       for (const pod of await killOrphanReplicas(stackLayout(config)))

@@ -20,7 +20,10 @@ export function statusCommand(): Command {
       const config = loadProjectConfig();
       const layout = stackLayout(config);
       const profile = await readStackProfile(layout);
-      const components = stackComponents(config, layout, profile, monitoringHooks(config));
+      // Airflow's processes are listed only when they run: they are optional (`up --airflow`).
+      const components = stackComponents(config, layout, profile, monitoringHooks(config), {
+        airflow: true,
+      }).filter((c) => !c.name.startsWith('airflow-') || runningPid(config.run, c.name) !== null);
       const rows = await Promise.all(
         components.map(async (c) => {
           const pid = runningPid(config.run, c.name);

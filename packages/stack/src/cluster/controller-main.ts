@@ -1,9 +1,8 @@
 // The cluster controller process, started by `fraudops up`: replicas at the HPA minimum, the HPA twin on
 // the manifests in deploy/k8s, the gateway's upstreams and Prometheus' targets kept in step, /metrics.
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { Autoscaler, compressTimings, loadAutoscalerManifests } from '@fraudops/autoscaler';
-import { loadProjectConfig } from '@fraudops/config';
+import { loadProjectConfig, mlflowTrackingUri } from '@fraudops/config';
 import { gatewaySettings } from '../components.ts';
 import { reloadGateway, writeGatewayConfig } from '../gateway/gateway.ts';
 import { scoringApiEntry, stackLayout } from '../layout.ts';
@@ -51,7 +50,9 @@ const replicaSet: ReplicaSet = new ReplicaSet({
     BODY_LIMIT_BYTES: String(config.scoringApi.bodyLimitBytes),
     SHUTDOWN_TIMEOUT_MS: String(config.scoringApi.shutdownTimeoutMs),
     REQUEST_TIMEOUT_MS: String(config.scoringApi.requestTimeoutMs),
-    MODEL_URI: `file:${join(config.model.modelsDir, 'current')}`,
+    // Every replica follows the registry's champion: a promotion reaches them all without a restart.
+    MODEL_URI: `models:/${config.model.name}@${config.retraining.championAlias}`,
+    MLFLOW_TRACKING_URI: mlflowTrackingUri(config),
     // A new champion reaches every replica within this.
     MODEL_POLL_INTERVAL_MS: String(Math.max(1000, Math.round(config.model.pollIntervalMs / profile.speedup))),
     LOG_LEVEL: 'info',

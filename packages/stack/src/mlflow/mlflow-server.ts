@@ -1,0 +1,37 @@
+// The MLflow tracking server and model registry of the embedded stack: SQLite for runs and the registry,
+// artifacts on disk served by the server itself (--serve-artifacts), so that the trainer, the CLI and the
+// scoring replicas all need nothing but HTTP to reach them.
+import { dirname, join } from 'node:path';
+import type { ProjectConfig } from '@fraudops/config';
+import type { DaemonSpec } from '../daemon.ts';
+
+export const MLFLOW_HEALTH_PATH = '/health';
+
+/** An executable of the ml/ Python environment (mlflow, airflow). */
+export function mlEnvironmentBin(config: ProjectConfig, name: string): string {
+  return join(dirname(config.ml.python), name);
+}
+
+export function mlflowDaemonSpec(config: ProjectConfig): DaemonSpec {
+  const { host, port, backendStoreFile, artifactsDir } = config.stack.mlflow;
+  return {
+    name: 'mlflow',
+    command: mlEnvironmentBin(config, 'mlflow'),
+    args: [
+      'server',
+      '--backend-store-uri',
+      `sqlite:///${backendStoreFile}`,
+      '--artifacts-destination',
+      artifactsDir,
+      '--serve-artifacts',
+      '--host',
+      host,
+      '--port',
+      String(port),
+      // One worker: the registry sees a handful of requests per poll interval, and memory matters more here.
+      '--workers',
+      '1',
+    ],
+    env: { ...process.env, MLFLOW_TRACKING_URI: '' },
+  };
+}
