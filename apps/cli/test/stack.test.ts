@@ -1,17 +1,21 @@
 // The embedded stack end to end, through the CLI as a user runs it, in the fast profile on private ports:
-// up -> 4 healthy replicas as Prometheus targets -> load through the gateway -> the twin scales to 6 ->
-// the saturation alert reaches the receiver naming a hot replica -> down leaves no process behind.
+// up (the retraining DAG registers the first champion) -> 4 healthy replicas serving it as Prometheus
+// targets -> a second retrain promotes or declines -> a new champion reaches every replica under load ->
+// load through the gateway -> the twin scales to 6 -> the saturation alert reaches the receiver naming a
+// hot replica -> down leaves no process behind.
 import { execFile, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { loadProjectConfig, type ProjectConfig } from '@fraudops/config';
+import { withoutLabels, type Transaction } from '@fraudops/contracts';
 import { QUERY_VARIABLES, dashboards, panelQueries } from '@fraudops/monitoring';
 import { STACK_DAEMONS, freePort, isAlive } from '@fraudops/stack';
+import { publishModelVersion } from '@fraudops/test-fixtures/mlflow';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { auditStream } from './stream-audit.ts';
 
@@ -22,10 +26,17 @@ const project = loadProjectConfig();
 let configFile: string;
 let env: NodeJS.ProcessEnv;
 let stateDir: string;
-let ports: { gateway: number; prometheus: number; alertmanager: number; receiver: number; cluster: number };
+let ports: {
+  gateway: number;
+  prometheus: number;
+  alertmanager: number;
+  receiver: number;
+  cluster: number;
+  mlflow: number;
+};
 
 async function fraudops(...args: string[]): Promise<string> {
-  const { stdout, stderr } = await run(process.execPath, [cli, ...args], { env, timeout: 300_000 });
+  const { stdout, stderr } = await run(process.execPath, [cli, ...args], { env, timeout: 600_000 });
   return `${stdout}${stderr}`;
 }
 
@@ -36,7 +47,7 @@ async function json<T>(url: string): Promise<T> {
 
 interface Status {
   hpa: { currentReplicas: number; maxReplicas: number };
-  pods: { name: string; pid: number; ready: boolean; terminating: boolean }[];
+  pods: { name: string; pid: number; port: number; ready: boolean; terminating: boolean }[];
 }
 /** A pid file holds the pid and the process's start time. */
 const pidFromFile = (name: string): number =>
@@ -46,6 +57,29 @@ let kafka: ProjectConfig['stack']['kafka'];
 
 const clusterStatus = (): Promise<Status> => json<Status>(`http://127.0.0.1:${ports.cluster}/status`);
 
+/** The registry version the champion alias points at. */
+async function championVersion(): Promise<string> {
+  const body = await json<{ model_version: { version: string } }>(
+    `http://127.0.0.1:${ports.mlflow}/api/2.0/mlflow/registered-models/alias?name=${project.model.name}&alias=${project.retraining.championAlias}`,
+  );
+  return body.model_version.version;
+}
+
+/** What each ready replica says it serves (`GET /`), straight from the replica, not through the gateway. */
+async function servedRegistryVersions(): Promise<string[]> {
+  const { pods } = await clusterStatus();
+  return Promise.all(
+    pods
+      .filter((p) => p.ready && !p.terminating)
+      .map(async (p) => {
+        const root = await json<{ model: { registered_version: string | null } | null }>(
+          `http://127.0.0.1:${p.port}/`,
+        );
+        return root.model?.registered_version ?? 'none';
+      }),
+  );
+}
+
 beforeAll(async () => {
   stateDir = await mkdtemp(join(tmpdir(), 'fraudops-stack-e2e-'));
   ports = {
@@ -54,6 +88,7 @@ beforeAll(async () => {
     alertmanager: await freePort(),
     receiver: await freePort(),
     cluster: await freePort(),
+    mlflow: await freePort(),
   };
   // Below Linux's ephemeral range (32768+), so no outgoing connection can hold a replica's port.
   const replicaBase = 20_000 + Math.floor(Math.random() * 10_000);
@@ -63,7 +98,25 @@ beforeAll(async () => {
   >;
   raw.stateDir = stateDir;
   raw.model.modelsDir = join(inject('modelDir'), '..');
-  raw.data = { dir: join(stateDir, 'data'), replayFile: inject('replayFile') };
+  // The small dataset the test fixtures simulated: the retraining DAG reuses its cache.
+  raw.data = { dir: dirname(inject('replayFile')), replayFile: inject('replayFile') };
+  raw.retraining = {
+    ...raw.retraining,
+    preset: 'small',
+    candidates: ['logistic_regression', 'decision_tree'],
+    workDir: join(stateDir, 'retraining'),
+    dagsRepository: { ...raw.retraining.dagsRepository, url: join(stateDir, 'dags.git') },
+  };
+  raw.stack.mlflow = {
+    ...raw.stack.mlflow,
+    port: ports.mlflow,
+    backendStoreFile: join(stateDir, 'mlflow', 'mlflow.db'),
+    artifactsDir: join(stateDir, 'mlflow', 'artifacts'),
+  };
+  raw.stack.airflow = {
+    home: join(stateDir, 'airflow'),
+    apiServer: { host: '127.0.0.1', port: await freePort() },
+  };
   raw.run = { pidsDir: join(stateDir, 'run'), logsDir: join(stateDir, 'logs') };
   raw.stack.kafka = { ...raw.stack.kafka, port: await freePort(), controllerPort: await freePort() };
   kafka = raw.stack.kafka;
@@ -88,6 +141,7 @@ afterAll(async () => {
 describe('the embedded stack (fast profile)', () => {
   it('comes up with 4 healthy replicas as Prometheus targets', async () => {
     const output = await fraudops('up', '--profile', 'fast');
+    expect(output).toContain('running the retraining DAG once');
     for (const component of STACK_DAEMONS) {
       expect(output).toContain(`==> ${component}:`);
     }
@@ -109,6 +163,74 @@ describe('the embedded stack (fast profile)', () => {
     // A second `up` is harmless: it finds everything running and starts nothing.
     const again = await fraudops('up', '--profile', 'fast');
     expect(again.match(/already running/g)).toHaveLength(STACK_DAEMONS.length);
+  }, 900_000);
+
+  it('serves the champion that the first run of the retraining DAG registered, read from the git repository', async () => {
+    const champion = await championVersion();
+    expect(champion).toBe('1');
+    const served = await servedRegistryVersions();
+    expect(served).toHaveLength(4);
+    expect(new Set(served)).toEqual(new Set(['1']));
+  });
+
+  it('retrains a second time: version 2, promoted or declined with the reason recorded', async () => {
+    const output = await fraudops('retrain');
+    expect(output).toMatch(/DAGs: .*dags\.git main at [0-9a-f]{12} \(unchanged\)/);
+    for (const task of [
+      'extract_window',
+      'build_features',
+      'train_candidates',
+      'register_best',
+      'promote_if_better',
+    ])
+      expect(output).toContain(`✓ ${task}`);
+    const decision = /fraud-detector version 2 \([^)]*\): (promoted|declined)\n {2}reason: (.+)/.exec(output);
+    expect(decision, output).not.toBeNull();
+    expect(decision?.[2]?.length).toBeGreaterThan(20);
+    // The alias is where the decision says.
+    expect(await championVersion()).toBe(decision?.[1] === 'promoted' ? '2' : '1');
+  }, 600_000);
+
+  it('a new champion reaches every replica within the poll interval, under load through the gateway, with no failed request', async () => {
+    const transaction = withoutLabels(
+      JSON.parse(readFileSync(inject('replayFile'), 'utf8').split('\n')[0] ?? '') as Transaction,
+    );
+    const statuses = new Map<number, number>();
+    let loading = true;
+    const worker = async (): Promise<void> => {
+      while (loading) {
+        const response = await fetch(`http://127.0.0.1:${ports.gateway}/predict`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(transaction),
+        }).catch(() => null);
+        const status = response?.status ?? 0;
+        await response?.arrayBuffer();
+        statuses.set(status, (statuses.get(status) ?? 0) + 1);
+        await sleep(20); // about 100 requests/s from 2 workers: under the gateway's per-client limit
+      }
+    };
+    const load = Promise.all([worker(), worker()]);
+    await sleep(1000);
+    const published = await publishModelVersion(
+      `http://127.0.0.1:${ports.mlflow}`,
+      project.model.name,
+      inject('modelDir'),
+      { alias: project.retraining.championAlias },
+    );
+    const promotedAt = Date.now();
+    // The fast profile's poll interval is model.pollIntervalMs / 10.
+    const pollMs = project.model.pollIntervalMs / 10;
+    await expect
+      .poll(async () => new Set(await servedRegistryVersions()), { timeout: pollMs + 5000, interval: 100 })
+      .toEqual(new Set([published.version]));
+    const switchedInMs = Date.now() - promotedAt;
+    await sleep(1000);
+    loading = false;
+    await load;
+    expect(switchedInMs).toBeLessThan(pollMs + 5000);
+    expect(statuses.get(200) ?? 0).toBeGreaterThan(100);
+    expect([...statuses.keys()]).toEqual([200]);
   });
 
   it('rate-limits one client at the gateway with 429, counted in gateway_http_requests_total', async () => {

@@ -1,5 +1,5 @@
-// The README's demo, the brief's whole story on one machine: the embedded stack up, a model trained if
-// there is none, a few real transactions scored through the gateway, then the Kafka attack ramped until the
+// The README's demo, the brief's whole story on one machine: the embedded stack up (a first champion
+// trained by the retraining DAG if the registry has none), a few real transactions scored through the gateway, then the Kafka attack ramped until the
 // administrator is notified, and the report. The stack stays up for exploring until `fraudops down`.
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -8,7 +8,7 @@ import { withoutLabels, type Score, type Transaction } from '@fraudops/contracts
 import { GATEWAY_HEALTH_PATH, profileNamed, waitForHttpOk } from '@fraudops/stack';
 import { Command } from 'commander';
 import { CliError } from '../cli-error.ts';
-import { ensureModel, ensureReplay, step } from '../model-data.ts';
+import { ensureReplay, step } from '../model-data.ts';
 import { formatTable } from '../table.ts';
 import { attackFromFlags, printOutcome, type AttackFlags } from './attack.ts';
 import { startStack } from './up.ts';
@@ -17,7 +17,7 @@ export function demoCommand(): Command {
   return new Command('demo')
     .description(
       'The whole story: start the embedded stack (Kafka, Prometheus, Alertmanager, nginx, 4..6 replicas under ' +
-        'the HPA twin, the stream scorer), train the model if there is none, score a few real transactions ' +
+        'the HPA twin, the stream scorer, MLflow), run the retraining DAG once if the registry has no champion, score a few real transactions ' +
         'through the gateway, then ramp the Kafka attack until the administrator is notified and write the ' +
         "report. Uses the brief's real timings (a 5-minute alert: about 12 minutes in all) unless --fast. " +
         'The stack stays up afterwards; stop it with `fraudops down`.',
@@ -32,7 +32,6 @@ export function demoCommand(): Command {
     .action(async (options: { fast?: boolean; sample: string; maxDuration?: string; report: boolean }) => {
       const config = loadProjectConfig();
       const profile = profileNamed(options.fast ? 'fast' : 'prod');
-      await ensureModel(config);
       await ensureReplay(config);
       step(`starting the embedded stack (profile ${profile.name})`);
       await startStack(config, profile);
@@ -125,7 +124,9 @@ The embedded stack keeps running for exploring (\`npx --no-install fraudops stat
   Alertmanager         ${url(s.alertmanager)}
   notifications        ${url(s.receiver, '/notifications')}
   cluster (HPA twin)   ${url(s.cluster, '/status')}
-  stream scorer        ${url(s.streamScorer, '/metrics')}${report ? `\n  report               ${report}` : ''}
+  stream scorer        ${url(s.streamScorer, '/metrics')}
+  MLflow (registry)    ${url(s.mlflow)}${report ? `\n  report               ${report}` : ''}
 Run another attack: npx --no-install fraudops attack --help
+Retrain the model:  npx --no-install fraudops retrain   (the replicas follow the champion by themselves)
 Stop everything:    npx --no-install fraudops down`);
 }
