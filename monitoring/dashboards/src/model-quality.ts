@@ -116,13 +116,41 @@ const versions = (): StateTimeline =>
   new StateTimeline()
     .title('Model version over time')
     .description(
-      'One row per model version, present while at least one replica serves it; the value is the number of replicas serving it. Two rows overlap while a new champion rolls out.',
+      'One row per model version (the MLflow registry version, then the model card version), present while at least one replica serves it; the value is the number of replicas serving it. When a new champion is promoted, every replica switches within the poll interval: the rows overlap for that long.',
     )
     .showValue(VisibilityMode.Always)
     .mergeValues(true)
     .decimals(0)
     .colorScheme(new FieldColorBuilder().mode(FieldColorModeId.Fixed).fixedColor('blue'))
-    .withTarget(prom(`count by (version) (scoring_api_model_info{${api}} == 1)`, '{{version}}'));
+    .withTarget(
+      prom(
+        `count by (registered_version, version) (scoring_api_model_info{${api}} == 1)`,
+        'v{{registered_version}} {{version}}',
+      ),
+    );
+
+const loads = (): TimeSeries =>
+  new TimeSeries()
+    .title('Model loads and refusals')
+    .description(
+      'New model versions each replica loaded, or refused (broken artifact: card, checksum, graph or smoke prediction), by reason; and checks of the registry that failed (the replica keeps serving its model meanwhile).',
+    )
+    .unit('short')
+    .min(0)
+    .legend(tableLegend(['sum']))
+    .tooltip(allSeriesTooltip())
+    .withTarget(
+      prom(
+        `sum by (result, reason) (increase(scoring_api_model_loads_total{${api}}[$__rate_interval]))`,
+        '{{result}} {{reason}}',
+      ),
+    )
+    .withTarget(
+      prom(
+        `sum(increase(scoring_api_model_source_failures_total{${api}}[$__rate_interval]))`,
+        'registry unreachable',
+      ),
+    );
 
 const ready = (): StateTimeline =>
   new StateTimeline()
@@ -163,6 +191,7 @@ export function modelQuality(): Dashboard {
       .withPanel(decisions())
       .withRow(new RowBuilder('Versions and readiness'))
       .withPanel(versions())
-      .withPanel(ready()),
+      .withPanel(ready())
+      .withPanel(loads()),
   );
 }
