@@ -76,7 +76,11 @@ export async function buildApp(
 
   await app.register(metrics);
   await app.register(loadShedding, { maxInFlight: config.MAX_IN_FLIGHT, exempt: ALWAYS_ADMITTED });
-  await app.register(model, { modelUri: config.MODEL_URI, pollIntervalMs: config.MODEL_POLL_INTERVAL_MS });
+  await app.register(model, {
+    modelUri: config.MODEL_URI,
+    mlflowTrackingUri: config.MLFLOW_TRACKING_URI,
+    pollIntervalMs: config.MODEL_POLL_INTERVAL_MS,
+  });
 
   await app.register(rootRoutes);
   await app.register(healthRoutes);

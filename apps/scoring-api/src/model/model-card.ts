@@ -9,7 +9,12 @@ const Ajv = ajvModule.default;
 /** Why a model artifact was refused; `reason` is a bounded label value for metrics. */
 export class ModelRejectedError extends Error {
   readonly reason:
-    'unreadable' | 'invalid_card' | 'checksum_mismatch' | 'incompatible_graph' | 'smoke_test_failed';
+    | 'unsupported_source'
+    | 'unreadable'
+    | 'invalid_card'
+    | 'checksum_mismatch'
+    | 'incompatible_graph'
+    | 'smoke_test_failed';
 
   constructor(reason: ModelRejectedError['reason'], message: string, options?: ErrorOptions) {
     super(message, options);

@@ -3,13 +3,14 @@
 import { readFile, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ModelArtifact } from './loaded-model.ts';
+import { MlflowModelSource, parseModelsUri } from './mlflow-model-source.ts';
 
 export interface ModelSource {
   /** Human-readable location, for logs and GET /. */
   readonly description: string;
   /** A cheap fingerprint of what the source offers now, or null when it offers nothing yet. */
   fingerprint(): Promise<string | null>;
-  /** Reads the whole artifact. */
+  /** Reads the whole artifact: that of the last fingerprint() where the source can tell versions apart. */
   read(): Promise<ModelArtifact>;
 }
 
@@ -42,12 +43,18 @@ export class DirectoryModelSource implements ModelSource {
   }
 }
 
-/** Parses MODEL_URI: `file:<dir>` or a plain path. MLflow URIs (`models:/name@alias`) come with retraining. */
-export function modelSourceFromUri(uri: string): ModelSource {
+export interface ModelSourceSettings {
+  /** The MLflow tracking server that `models:/` URIs are resolved against. */
+  mlflowTrackingUri: string;
+}
+
+/**
+ * Parses MODEL_URI: `models:/<name>@<alias>` or `models:/<name>/<version>` (the MLflow model registry),
+ * `file:<dir>` or a plain path. Throws naming the URI when it cannot be followed.
+ */
+export function modelSourceFromUri(uri: string, settings: ModelSourceSettings): ModelSource {
   if (uri.startsWith('models:/')) {
-    throw new Error(
-      `MODEL_URI ${uri}: loading from the MLflow registry is not available yet; use file:<dir> (see docs/architecture.md)`,
-    );
+    return new MlflowModelSource(parseModelsUri(uri), { trackingUri: settings.mlflowTrackingUri });
   }
   return new DirectoryModelSource(uri.startsWith('file:') ? uri.slice('file:'.length) : uri);
 }

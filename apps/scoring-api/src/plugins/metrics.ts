@@ -13,9 +13,10 @@ export interface ServiceMetrics {
   httpRequestsRejected: Counter<'reason'>;
   predictions: Counter<'decision' | 'model_version'>;
   fraudProbability: Histogram<'model_version'>;
-  modelInfo: Gauge<'name' | 'version' | 'model_type'>;
+  modelInfo: Gauge<'name' | 'version' | 'model_type' | 'registered_model' | 'registered_version'>;
   modelReady: Gauge;
   modelLoads: Counter<'result' | 'reason'>;
+  modelSourceFailures: Counter;
 }
 
 declare module 'fastify' {
@@ -67,8 +68,8 @@ function createMetrics(): ServiceMetrics {
     }),
     modelInfo: new Gauge({
       name: 'scoring_api_model_info',
-      help: 'The model serving now: 1 for its version, absent when none.',
-      labelNames: ['name', 'version', 'model_type'],
+      help: "The model serving now: 1 for its version (the card's) and, when it came from the MLflow registry, its registered name and version; absent when none.",
+      labelNames: ['name', 'version', 'model_type', 'registered_model', 'registered_version'],
       registers,
     }),
     modelReady: new Gauge({
@@ -80,6 +81,11 @@ function createMetrics(): ServiceMetrics {
       name: 'scoring_api_model_loads_total',
       help: 'Attempts to load a model version, by result (loaded or rejected) and rejection reason.',
       labelNames: ['result', 'reason'],
+      registers,
+    }),
+    modelSourceFailures: new Counter({
+      name: 'scoring_api_model_source_failures_total',
+      help: 'Checks of the model source that failed (registry unreachable, directory unreadable); the current model keeps serving.',
       registers,
     }),
   };

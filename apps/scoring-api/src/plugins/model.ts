@@ -8,6 +8,7 @@ import { ModelStore } from '../model/model-store.ts';
 
 export interface ModelPluginOptions {
   modelUri: string;
+  mlflowTrackingUri: string;
   pollIntervalMs: number;
 }
 
@@ -22,16 +23,31 @@ const smokeRows = transactionSchema.examples as unknown as readonly Transaction[
 
 async function modelPlugin(app: FastifyInstance, options: ModelPluginOptions): Promise<void> {
   const { metrics, log } = app;
-  const store = new ModelStore(modelSourceFromUri(options.modelUri), smokeRows, {
+  const source = modelSourceFromUri(options.modelUri, { mlflowTrackingUri: options.mlflowTrackingUri });
+  const store = new ModelStore(source, smokeRows, {
     loaded(model, previous) {
       metrics.modelLoads.inc({ result: 'loaded', reason: '' });
       metrics.modelInfo.reset();
       metrics.modelInfo.set(
-        { name: model.card.name, version: model.version, model_type: model.card.model_type },
+        {
+          name: model.card.name,
+          version: model.version,
+          model_type: model.card.model_type,
+          registered_model: model.registry?.name ?? '',
+          registered_version: model.registry?.version ?? '',
+        },
         1,
       );
       metrics.modelReady.set(1);
-      log.info({ version: model.version, previous: previous?.version ?? null }, 'model loaded and serving');
+      log.info(
+        {
+          version: model.version,
+          previous: previous?.version ?? null,
+          registeredModel: model.registry?.name ?? null,
+          registeredVersion: model.registry?.version ?? null,
+        },
+        'model loaded and serving',
+      );
     },
     rejected(error, location) {
       metrics.modelLoads.inc({ result: 'rejected', reason: error.reason });
@@ -39,6 +55,7 @@ async function modelPlugin(app: FastifyInstance, options: ModelPluginOptions): P
       log.warn({ reason: error.reason, location, serving }, `model refused: ${error.message}`);
     },
     sourceFailed(error) {
+      metrics.modelSourceFailures.inc();
       log.warn({ source: store.sourceDescription }, `model source unavailable: ${error.message}`);
     },
   });

@@ -16,6 +16,17 @@ const rootSchema = {
         threshold: { type: 'number' },
         trained_on: { type: 'string' },
         source: { type: 'string' },
+        registered_model: {
+          type: 'string',
+          nullable: true,
+          description: 'Name in the MLflow model registry; null when loaded from a directory.',
+        },
+        registered_version: {
+          type: 'string',
+          nullable: true,
+          description:
+            'Version in the MLflow model registry (not the card version above); null for a directory.',
+        },
       },
     },
     links: { type: 'object', additionalProperties: { type: 'string' } },
@@ -47,6 +58,8 @@ export async function rootRoutes(app: FastifyInstance): Promise<void> {
                 threshold: model.card.threshold.value,
                 trained_on: `${model.card.training_window.start}..${model.card.training_window.end}`,
                 source: app.models.sourceDescription,
+                registered_model: model.registry?.name ?? null,
+                registered_version: model.registry?.version ?? null,
               },
         links: {
           predict: 'POST /predict',

@@ -12,6 +12,8 @@ export const trainedModelDir = (): string => inject('modelDir');
 export function testConfig(modelUri: string, overrides: Partial<AppConfig> = {}): AppConfig {
   return {
     MODEL_URI: modelUri,
+    // Nothing listens there: only tests of the MLflow source set a real one.
+    MLFLOW_TRACKING_URI: 'http://127.0.0.1:9',
     MODEL_POLL_INTERVAL_MS: 60_000,
     MAX_IN_FLIGHT: 512,
     BATCH_MAX_ITEMS: 1000,
