@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadProjectConfig } from '@fraudops/config';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import {
@@ -88,6 +89,7 @@ describe("the repository's base (deploy/k8s/base)", () => {
         'HOST',
         'LOG_LEVEL',
         'MAX_IN_FLIGHT',
+        'MLFLOW_TRACKING_URI',
         'MODEL_POLL_INTERVAL_MS',
         'MODEL_URI',
         'PORT',
@@ -95,6 +97,9 @@ describe("the repository's base (deploy/k8s/base)", () => {
       ].sort(),
     );
     for (const value of Object.values(configMap.data)) expect(typeof value).toBe('string');
+    // The registry names have one source: the replicas follow the same alias the retraining DAG moves.
+    const project = loadProjectConfig();
+    expect(configMap.data.MODEL_URI).toBe(`models:/${project.model.name}@${project.retraining.championAlias}`);
     // The drain must fit in the grace period after the preStop sleep.
     const objects = readManifestDir(DEFAULT_MANIFEST_DIR).flatMap(({ text }) =>
       text.split(/^---$/m).map((t) => parse(t) as unknown),
