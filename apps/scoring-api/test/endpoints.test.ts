@@ -118,6 +118,8 @@ describe('operations endpoints', () => {
       name: card.name,
       version: card.version,
       threshold: card.threshold.value,
+      registered_model: null,
+      registered_version: null,
     });
     expect(body.links).toMatchObject({ docs: '/docs', metrics: '/metrics', ready: '/ready' });
   });
@@ -143,7 +145,8 @@ describe('operations endpoints', () => {
       new RegExp(`scoring_api_fraud_probability_count\\{model_version="${card.version}"\\} [1-9]`),
     );
     expect(text).toContain(
-      `scoring_api_model_info{name="${card.name}",version="${card.version}",model_type="${card.model_type}"} 1`,
+      // Registry labels are empty for a model read from a directory.
+      `scoring_api_model_info{name="${card.name}",version="${card.version}",model_type="${card.model_type}",registered_model="",registered_version=""} 1`,
     );
     expect(text).toContain('scoring_api_model_ready 1');
     expect(text).toContain('scoring_api_http_requests_in_flight');

@@ -32,6 +32,7 @@ export function mlflowDaemonSpec(config: ProjectConfig): DaemonSpec {
       '--workers',
       '1',
     ],
-    env: { ...process.env, MLFLOW_TRACKING_URI: '' },
+    // The server's job runner (7 worker processes, ~1 GB) serves features a model registry does not use.
+    env: { ...process.env, MLFLOW_TRACKING_URI: '', MLFLOW_SERVER_ENABLE_JOB_EXECUTION: 'false' },
   };
 }
