@@ -99,7 +99,9 @@ describe("the repository's base (deploy/k8s/base)", () => {
     for (const value of Object.values(configMap.data)) expect(typeof value).toBe('string');
     // The registry names have one source: the replicas follow the same alias the retraining DAG moves.
     const project = loadProjectConfig();
-    expect(configMap.data.MODEL_URI).toBe(`models:/${project.model.name}@${project.retraining.championAlias}`);
+    expect(configMap.data.MODEL_URI).toBe(
+      `models:/${project.model.name}@${project.retraining.championAlias}`,
+    );
     // The drain must fit in the grace period after the preStop sleep.
     const objects = readManifestDir(DEFAULT_MANIFEST_DIR).flatMap(({ text }) =>
       text.split(/^---$/m).map((t) => parse(t) as unknown),
