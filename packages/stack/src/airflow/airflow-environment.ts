@@ -74,5 +74,10 @@ export function airflowJwtSecret(config: ProjectConfig): string {
 
 /** The environment of an Airflow process fraudops starts: the user's, with Airflow's settings on top. */
 export function airflowProcessEnv(config: ProjectConfig): NodeJS.ProcessEnv {
-  return { ...process.env, ...airflowEnvironment(config, airflowJwtSecret(config)) };
+  const settings = airflowEnvironment(config, airflowJwtSecret(config));
+  const connection = dagsConnectionEnvName(config.retraining.dagsRepository.gitConnId);
+  // A connection the user defined carries the repository's credentials (token, SSH key): it wins over
+  // the URL-only one made from the config.
+  if (process.env[connection] !== undefined) Reflect.deleteProperty(settings, connection);
+  return { ...process.env, ...settings };
 }
