@@ -116,7 +116,8 @@ async function outcome(
   const decision = created.tags.promotion_decision ?? 'unknown';
   const lines = [
     `${created.name} version ${created.version} (${created.tags.card_version ?? created.source}): ${decision}`,
-    `  reason: ${created.tags.promotion_reason ?? '(none recorded)'}`,
+    // The recorded reason starts with the decision, already on the line above.
+    `  reason: ${(created.tags.promotion_reason ?? '(none recorded)').replace(/^(promoted|declined): /, '')}`,
     `  ${alias}: version ${after?.version ?? 'none'}` +
       (before === null ? ' (there was none before)' : ` (was version ${before.version})`),
   ];
