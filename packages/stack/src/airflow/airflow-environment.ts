@@ -57,6 +57,8 @@ export function airflowEnvironment(config: ProjectConfig, jwtSecret: string): Re
     // What the DAG's tasks read: the same config file and the stack's registry.
     FRAUDOPS_CONFIG: config.configFile,
     MLFLOW_TRACKING_URI: mlflowTrackingUri(config),
+    // The tasks name their runs themselves; MLflow's own per-run links would double every line.
+    MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT: 'true',
     // Task output reaches `fraudops retrain` as it is printed, not when a buffer fills.
     PYTHONUNBUFFERED: '1',
   };
