@@ -101,6 +101,9 @@ export async function retrain(config: ProjectConfig, logicalDate: string): Promi
   console.log(await outcome(registry, created, before, after, championAlias));
 }
 
+const CANDIDATE_PREFIX = 'promotion_candidate_';
+const CHAMPION_PREFIX = 'promotion_champion_';
+
 function sameInstant(a: string | undefined, b: string): boolean {
   return a !== undefined && new Date(a).getTime() === new Date(b).getTime();
 }
@@ -121,27 +124,24 @@ async function outcome(
     `  ${alias}: version ${after?.version ?? 'none'}` +
       (before === null ? ' (there was none before)' : ` (was version ${before.version})`),
   ];
-  const candidateMetrics = await registry.runMetrics(created.runId);
-  const championMetrics = before === null ? {} : await registry.runMetrics(before.runId);
-  const keys = Object.keys(candidateMetrics)
-    .filter((k) => /^test_/.test(k))
+  // Both models scored on the same rows (the newest test week), as the promotion rule compared them.
+  const metrics = await registry.runMetrics(created.runId);
+  const names = Object.keys(metrics)
+    .filter((k) => k.startsWith(CANDIDATE_PREFIX))
+    .map((k) => k.slice(CANDIDATE_PREFIX.length))
     .sort();
-  if (keys.length > 0) {
-    const rows = keys.map((key) => [
-      key,
-      candidateMetrics[key]?.toFixed(4) ?? '-',
-      championMetrics[key]?.toFixed(4) ?? '-',
+  if (names.length > 0) {
+    const cell = (value: number | undefined): string => value?.toFixed(4) ?? '-';
+    const rows = names.map((name) => [
+      name,
+      cell(metrics[`${CANDIDATE_PREFIX}${name}`]),
+      cell(metrics[`${CHAMPION_PREFIX}${name}`]),
     ]);
+    const championHeader = before === null ? 'champion (none)' : `champion (version ${before.version})`;
     lines.push(
       '',
-      formatTable(
-        [
-          'metric',
-          `version ${created.version}`,
-          before === null ? 'champion' : `champion (version ${before.version})`,
-        ],
-        rows,
-      ),
+      'on the newest test week, the same rows for both:',
+      formatTable(['metric', `version ${created.version}`, championHeader], rows),
     );
   }
   return lines.join('\n');
