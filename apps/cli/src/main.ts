@@ -14,7 +14,7 @@ import { CliError } from './cli-error.ts';
 
 const program = new Command('fraudops')
   .description(
-    'Fraud detection in production: train the model, serve it, run the embedded stack (Kafka, replicas under a local HPA twin, Prometheus, Alertmanager, nginx, the stream scorer), attack it until the administrator is paged, and report.',
+    'Fraud detection in production: train the model, serve it, run the embedded stack (Kafka, replicas under a local HPA twin following the MLflow champion, Prometheus, Alertmanager, nginx, the stream scorer, optionally Airflow), attack it until the administrator is paged, report, and retrain with the Airflow DAG.',
   )
   .showHelpAfterError('(run with --help for usage)')
   .addCommand(demoCommand())
