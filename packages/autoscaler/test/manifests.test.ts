@@ -104,7 +104,11 @@ describe("the repository's base (deploy/k8s/base)", () => {
     );
     // The drain must fit in the grace period after the preStop sleep.
     const objects = readManifestDir(DEFAULT_MANIFEST_DIR).flatMap(({ text }) =>
-      text.split(/^---$/m).map((t) => parse(t) as unknown),
+      // A document holding only comments (a generated file's header) parses to null.
+      text
+        .split(/^---$/m)
+        .map((t) => parse(t) as unknown)
+        .filter((o) => o !== null),
     );
     const pod = (
       objects.find((o) => (o as { kind?: string }).kind === 'Deployment') as {
@@ -140,10 +144,14 @@ describe("the repository's base (deploy/k8s/base)", () => {
       .map((doc) => parse(doc) as { kind: string; metadata: { name: string; namespace?: string } });
     expect(kinds.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(
       [
+        'ConfigMap/grafana-dashboard-fraudops-model-quality',
+        'ConfigMap/grafana-dashboard-fraudops-service-overview',
         'ConfigMap/scoring-api',
         'Deployment/scoring-api',
         'HorizontalPodAutoscaler/scoring-api',
         'Namespace/fraudops',
+        'PrometheusRule/fraudops-gateway',
+        'PrometheusRule/fraudops-scoring-api',
         'Service/scoring-api',
       ].sort(),
     );
