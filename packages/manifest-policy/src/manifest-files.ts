@@ -1,0 +1,26 @@
+// Reading the manifests of a folder (recursively) into objects with their file, for the policy checks.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { repositoryRoot } from '@fraudops/config';
+import { parseAllDocuments } from 'yaml';
+import type { ManifestObject } from './policies.ts';
+
+export const deployDir = join(repositoryRoot, 'deploy');
+
+/** Every object of every YAML file under dir except Kustomize's own files; a YAML error names its file. */
+export function readManifests(dir: string): ManifestObject[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && /\.ya?ml$/.test(e.name) && !/^kustomization\.ya?ml$/.test(e.name))
+    .map((e) => join(e.parentPath, e.name))
+    .sort()
+    .flatMap((path) => {
+      const file = relative(repositoryRoot, path);
+      return parseAllDocuments(readFileSync(path, 'utf8')).flatMap((doc) => {
+        if (doc.errors.length > 0) throw new Error(`${file}: ${doc.errors[0]?.message ?? 'invalid YAML'}`);
+        const object = doc.toJS() as unknown;
+        return object !== null && typeof object === 'object'
+          ? [{ file, object: object as Record<string, unknown> }]
+          : [];
+      });
+    });
+}
