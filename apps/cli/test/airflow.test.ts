@@ -5,18 +5,18 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { loadProjectConfig, type ProjectConfig } from '@fraudops/config';
 import {
   AIRFLOW_DAEMONS,
   airflowComponents,
-  freePort,
   mlflowDaemonSpec,
   MLFLOW_HEALTH_PATH,
   stopDaemon,
 } from '@fraudops/stack';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startComponent } from '../src/start-component.ts';
+import { usePrivateRetraining } from './retraining-test-config.ts';
 
 let config: ProjectConfig;
 
@@ -29,24 +29,7 @@ beforeAll(async () => {
   >;
   raw.stateDir = stateDir;
   raw.run = { pidsDir: join(stateDir, 'run'), logsDir: join(stateDir, 'logs') };
-  raw.data = { dir: dirname(inject('replayFile')), replayFile: inject('replayFile') };
-  raw.retraining = {
-    ...raw.retraining,
-    preset: 'small',
-    candidates: ['logistic_regression', 'decision_tree'],
-    workDir: join(stateDir, 'retraining'),
-    dagsRepository: { ...raw.retraining.dagsRepository, url: join(stateDir, 'dags.git') },
-  };
-  raw.stack.mlflow = {
-    ...raw.stack.mlflow,
-    port: await freePort(),
-    backendStoreFile: join(stateDir, 'mlflow', 'mlflow.db'),
-    artifactsDir: join(stateDir, 'mlflow', 'artifacts'),
-  };
-  raw.stack.airflow = {
-    home: join(stateDir, 'airflow'),
-    apiServer: { host: '127.0.0.1', port: await freePort() },
-  };
+  await usePrivateRetraining(raw, stateDir, inject('replayFile'));
   const file = join(stateDir, 'fraudops.config.json');
   writeFileSync(file, JSON.stringify(raw, null, 2));
   config = loadProjectConfig({ ...process.env, FRAUDOPS_CONFIG: file });

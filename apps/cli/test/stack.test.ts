@@ -7,7 +7,7 @@ import { execFile, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -17,6 +17,7 @@ import { QUERY_VARIABLES, dashboards, panelQueries } from '@fraudops/monitoring'
 import { STACK_DAEMONS, freePort, isAlive } from '@fraudops/stack';
 import { publishModelVersion } from '@fraudops/test-fixtures/mlflow';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { usePrivateRetraining } from './retraining-test-config.ts';
 import { auditStream } from './stream-audit.ts';
 
 const run = promisify(execFile);
@@ -98,25 +99,7 @@ beforeAll(async () => {
   >;
   raw.stateDir = stateDir;
   raw.model.modelsDir = join(inject('modelDir'), '..');
-  // The small dataset the test fixtures simulated: the retraining DAG reuses its cache.
-  raw.data = { dir: dirname(inject('replayFile')), replayFile: inject('replayFile') };
-  raw.retraining = {
-    ...raw.retraining,
-    preset: 'small',
-    candidates: ['logistic_regression', 'decision_tree'],
-    workDir: join(stateDir, 'retraining'),
-    dagsRepository: { ...raw.retraining.dagsRepository, url: join(stateDir, 'dags.git') },
-  };
-  raw.stack.mlflow = {
-    ...raw.stack.mlflow,
-    port: ports.mlflow,
-    backendStoreFile: join(stateDir, 'mlflow', 'mlflow.db'),
-    artifactsDir: join(stateDir, 'mlflow', 'artifacts'),
-  };
-  raw.stack.airflow = {
-    home: join(stateDir, 'airflow'),
-    apiServer: { host: '127.0.0.1', port: await freePort() },
-  };
+  await usePrivateRetraining(raw, stateDir, inject('replayFile'), ports.mlflow);
   raw.run = { pidsDir: join(stateDir, 'run'), logsDir: join(stateDir, 'logs') };
   raw.stack.kafka = { ...raw.stack.kafka, port: await freePort(), controllerPort: await freePort() };
   kafka = raw.stack.kafka;
