@@ -7,13 +7,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadProjectConfig, type ProjectConfig } from '@fraudops/config';
-import {
-  AIRFLOW_DAEMONS,
-  airflowComponents,
-  mlflowDaemonSpec,
-  MLFLOW_HEALTH_PATH,
-  stopDaemon,
-} from '@fraudops/stack';
+import { AIRFLOW_DAEMONS, airflowComponents, mlflowComponent, stopDaemon } from '@fraudops/stack';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startComponent } from '../src/start-component.ts';
 import { usePrivateRetraining } from './retraining-test-config.ts';
@@ -33,17 +27,7 @@ beforeAll(async () => {
   const file = join(stateDir, 'fraudops.config.json');
   writeFileSync(file, JSON.stringify(raw, null, 2));
   config = loadProjectConfig({ ...process.env, FRAUDOPS_CONFIG: file });
-  // The components read their settings from this config; the tasks they start get it as FRAUDOPS_CONFIG.
-  const { host, port } = config.stack.mlflow;
-  await startComponent(config, {
-    name: 'mlflow',
-    description: 'MLflow',
-    host,
-    port,
-    healthPath: MLFLOW_HEALTH_PATH,
-    prepare: async () => undefined,
-    daemon: mlflowDaemonSpec(config),
-  });
+  await startComponent(config, mlflowComponent(config));
   for (const component of airflowComponents(config)) await startComponent(config, component);
 }, 300_000);
 

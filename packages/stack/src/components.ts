@@ -15,7 +15,7 @@ import {
   prepareKafka,
 } from './kafka/index.ts';
 import { httpOk } from './http-wait.ts';
-import { MLFLOW_HEALTH_PATH, mlflowDaemonSpec } from './mlflow/mlflow-server.ts';
+import { mlflowComponent } from './mlflow/mlflow-server.ts';
 import { airflowComponents } from './airflow/airflow-components.ts';
 import type { StackLayout } from './layout.ts';
 import type { Profile } from './profiles.ts';
@@ -165,16 +165,7 @@ export function stackComponents(
         },
       },
     },
-    {
-      name: 'mlflow',
-      description: `MLflow: tracking server and model registry (${config.model.name}@${config.retraining.championAlias} is what the replicas serve)`,
-      ...s.mlflow,
-      healthPath: MLFLOW_HEALTH_PATH,
-      prepare: async () => {
-        await mkdir(s.mlflow.artifactsDir, { recursive: true });
-      },
-      daemon: mlflowDaemonSpec(config),
-    },
+    mlflowComponent(config),
     {
       name: 'gateway',
       description: 'nginx: load balancer over the ready replicas, per-client rate limit',

@@ -1,12 +1,5 @@
 import { loadProjectConfig, mlflowTrackingUri, type ProjectConfig } from '@fraudops/config';
-import {
-  monitoringHooks,
-  prepareAirflowHome,
-  readStackProfile,
-  stackComponents,
-  stackLayout,
-  syncDagsRepository,
-} from '@fraudops/stack';
+import { mlflowComponent, prepareAirflowHome, syncDagsRepository } from '@fraudops/stack';
 import { Command } from 'commander';
 import { CliError } from '../cli-error.ts';
 import { step } from '../model-data.ts';
@@ -59,13 +52,7 @@ export async function ensureChampion(config: ProjectConfig): Promise<void> {
 }
 
 export async function retrain(config: ProjectConfig, logicalDate: string): Promise<void> {
-  const layout = stackLayout(config);
-  const profile = await readStackProfile(layout);
-  const mlflow = stackComponents(config, layout, profile, monitoringHooks(config)).find(
-    (c) => c.name === 'mlflow',
-  );
-  if (mlflow === undefined) throw new Error('the stack has no mlflow component');
-  await startComponent(config, mlflow);
+  await startComponent(config, mlflowComponent(config));
 
   const registry = new RegistryClient(mlflowTrackingUri(config));
   const { name } = config.model;
