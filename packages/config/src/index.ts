@@ -25,6 +25,16 @@ export interface ProjectConfig {
   run: { pidsDir: string; logsDir: string };
   retraining: RetrainingConfig;
   stack: StackConfig;
+  cloud: CloudConfig;
+}
+
+/** The production target in deploy/: cluster version, image names, the Gateway's public host. */
+export interface CloudConfig {
+  /** `major.minor`: what Terraform pins and what every manifest is validated against. */
+  kubernetesVersion: string;
+  namespace: string;
+  images: { scoringApi: string; streamScorer: string; attack: string; airflow: string };
+  host: string;
 }
 
 /** The retraining DAG, the registry names and the git repository Airflow reads the DAG from. */
