@@ -1,9 +1,8 @@
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { deployDir, readManifests } from '../src/manifest-files.ts';
 import { checkManifests, formatViolation, type ManifestObject } from '../src/policies.ts';
 
-const manifests = readManifests(join(deployDir, 'k8s'));
+const manifests = readManifests(deployDir);
 const deployment = manifests.find((m) => m.object.kind === 'Deployment');
 const hpa = manifests.find((m) => m.object.kind === 'HorizontalPodAutoscaler');
 
@@ -40,7 +39,7 @@ function container(d: PlantedDeployment): PlantedContainer {
 }
 
 describe('the policy checks', () => {
-  it('pass on every manifest of deploy/k8s', () => {
+  it('pass on every manifest of deploy/ (k8s and gitops)', () => {
     expect(manifests.length).toBeGreaterThan(0);
     expect(checkManifests(manifests).map(formatViolation)).toEqual([]);
   });

@@ -1,0 +1,3 @@
+export * from './crd-json-schema.ts';
+export * from './schema-store.ts';
+export * from './validate-manifests.ts';
