@@ -1,6 +1,5 @@
 // Reading the HPA and the CPU request from manifests: the repository's own base, the API server's defaults,
 // Kubernetes quantities, and errors that say which file is wrong.
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadProjectConfig } from '@fraudops/config';
@@ -126,37 +125,6 @@ describe("the repository's base (deploy/k8s/base)", () => {
     expect(sleep + Number(configMap.data.SHUTDOWN_TIMEOUT_MS) / 1000).toBeLessThan(
       pod.terminationGracePeriodSeconds,
     );
-  });
-
-  const kubectl = (() => {
-    try {
-      execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
-
-  it.skipIf(!kubectl)('builds with kustomize (kubectl kustomize) into the fraudops namespace', () => {
-    const out = execFileSync('kubectl', ['kustomize', DEFAULT_MANIFEST_DIR], { encoding: 'utf8' });
-    const kinds = out
-      .split(/^---$/m)
-      .map((doc) => parse(doc) as { kind: string; metadata: { name: string; namespace?: string } });
-    expect(kinds.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(
-      [
-        'ConfigMap/grafana-dashboard-fraudops-model-quality',
-        'ConfigMap/grafana-dashboard-fraudops-service-overview',
-        'ConfigMap/scoring-api',
-        'Deployment/scoring-api',
-        'HorizontalPodAutoscaler/scoring-api',
-        'Namespace/fraudops',
-        'PrometheusRule/fraudops-gateway',
-        'PrometheusRule/fraudops-scoring-api',
-        'Service/scoring-api',
-      ].sort(),
-    );
-    for (const o of kinds) if (o.kind !== 'Namespace') expect(o.metadata.namespace).toBe('fraudops');
-    expect(out).toContain('image: fraudops/scoring-api:0.1.0');
   });
 });
 
