@@ -6,6 +6,8 @@ import { loadProjectConfig, repositoryRoot } from '@fraudops/config';
 export interface SchemaSources {
   kubernetes: { package: string; version: string; sha256: string };
   crds: { for: string; module: string; version: string; files: string[] }[];
+  /** Strimzi's CRD generator run over its API classes: kind → class, the API versions to generate. */
+  strimzi: { pom: string; apiVersions: string[]; classes: Record<string, string> };
 }
 
 export const schemaSourcesFile = join(repositoryRoot, 'packages/manifest-schemas/schema-sources.json');

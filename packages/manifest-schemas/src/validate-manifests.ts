@@ -14,11 +14,10 @@ import {
 } from './schema-store.ts';
 
 /**
- * API groups whose CRDs no registry reachable offline publishes (Strimzi builds them from Java classes at
- * release time; CloudNativePG's module is not served by the Go proxy): packages/gitops checks them
- * structurally instead of here.
+ * API groups whose CRDs no registry reachable offline publishes (CloudNativePG's repository is not served by
+ * the Go proxy, and it publishes no artifact with them): packages/gitops checks them structurally instead.
  */
-export const STRUCTURALLY_CHECKED_GROUPS = ['kafka.strimzi.io', 'postgresql.cnpg.io'];
+export const STRUCTURALLY_CHECKED_GROUPS = ['postgresql.cnpg.io'];
 
 /** Folders under deploy/ that hold no Kubernetes objects (Helm values, Terraform). */
 const NOT_MANIFESTS = ['deploy/gitops/values', 'deploy/terraform'];
