@@ -1,0 +1,39 @@
+output "kubeconfig" {
+  description = "kubeconfig of the cluster (tokens come from `yc k8s create-token`)."
+  value       = module.fraudops.kubeconfig
+}
+
+output "get_credentials_command" {
+  description = "Writes the cluster into ~/.kube/config."
+  value       = module.fraudops.get_credentials_command
+}
+
+output "cluster_external_endpoint" {
+  description = "Public endpoint of the Kubernetes API."
+  value       = module.fraudops.cluster_external_endpoint
+}
+
+output "registry_url" {
+  description = "Where CI pushes the images."
+  value       = module.fraudops.registry_url
+}
+
+output "mlflow_artifacts_uri" {
+  description = "MLflow's artifact destination."
+  value       = module.fraudops.mlflow_artifacts_uri
+}
+
+output "lockbox_secret_id" {
+  description = "Lockbox secret with MLflow's S3 key."
+  value       = module.fraudops.lockbox_secret_id
+}
+
+output "node_group_scale" {
+  description = "Autoscaling bounds and the documented need."
+  value       = module.fraudops.node_group_scale
+}
+
+output "argocd_root_application" {
+  description = "What ArgoCD syncs."
+  value       = module.argocd.root_application
+}

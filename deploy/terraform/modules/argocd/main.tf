@@ -1,0 +1,98 @@
+locals {
+  # The root Application: the manifest the GitOps folder keeps (deploy/gitops/root-application.yaml),
+  # or one built from repo_url when the caller has none.
+  built_root = {
+    apiVersion = "argoproj.io/v1alpha1"
+    kind       = "Application"
+    metadata = {
+      name       = "root"
+      namespace  = var.namespace
+      finalizers = ["resources-finalizer.argocd.argoproj.io"]
+    }
+    spec = {
+      project = "default"
+      source = {
+        repoURL        = coalesce(var.repo_url, "unset")
+        targetRevision = var.target_revision
+        path           = var.apps_path
+        directory      = { recurse = true }
+      }
+      destination = {
+        server    = "https://kubernetes.default.svc"
+        namespace = var.namespace
+      }
+      syncPolicy = {
+        automated   = { prune = true, selfHeal = true }
+        syncOptions = ["CreateNamespace=true"]
+      }
+    }
+  }
+  # Through YAML either way, so that both branches have one type.
+  root = yamldecode(coalesce(var.root_application_manifest, yamlencode(local.built_root)))
+
+  # argocd-apps 2.x takes applications as a map: name => the Application's spec, plus its namespace,
+  # labels, annotations and finalizers.
+  root_app_values = {
+    applications = {
+      (local.root.metadata.name) = merge(local.root.spec, {
+        namespace             = try(local.root.metadata.namespace, var.namespace)
+        finalizers            = try(local.root.metadata.finalizers, [])
+        additionalLabels      = try(local.root.metadata.labels, {})
+        additionalAnnotations = try(local.root.metadata.annotations, {})
+      })
+    }
+  }
+
+  argocd_values = {
+    # The CRDs stay when the release is removed: deleting them would delete every Application.
+    crds = { install = true, keep = true }
+    configs = {
+      params = { "server.insecure" = true } # TLS ends at the gateway
+    }
+    # Requests add up to the ~500m / 1Gi the node sizing counts for Argo CD.
+    controller     = { resources = { requests = { cpu = "250m", memory = "512Mi" } } }
+    repoServer     = { resources = { requests = { cpu = "100m", memory = "256Mi" } } }
+    server         = { resources = { requests = { cpu = "50m", memory = "128Mi" } } }
+    applicationSet = { resources = { requests = { cpu = "50m", memory = "64Mi" } } }
+    redis          = { resources = { requests = { cpu = "50m", memory = "64Mi" } } }
+    dex            = { enabled = false }
+    notifications  = { enabled = false }
+  }
+}
+
+resource "helm_release" "argocd" {
+  name             = "argocd"
+  repository       = var.chart_repository
+  chart            = "argo-cd"
+  version          = var.chart_version
+  namespace        = var.namespace
+  create_namespace = true
+  values           = concat([yamlencode(local.argocd_values)], var.values)
+  wait             = true
+  atomic           = true
+  cleanup_on_fail  = true
+  timeout          = var.timeout_seconds
+  max_history      = 5
+
+  lifecycle {
+    precondition {
+      condition     = var.root_application_manifest != null || var.repo_url != null
+      error_message = "Give either root_application_manifest (deploy/gitops/root-application.yaml) or repo_url for the root Application."
+    }
+  }
+}
+
+# A second release: the Application CRD must exist before Helm can validate an Application.
+resource "helm_release" "root_application" {
+  name        = "argocd-root"
+  repository  = var.chart_repository
+  chart       = "argocd-apps"
+  version     = var.apps_chart_version
+  namespace   = var.namespace
+  values      = [yamlencode(local.root_app_values)]
+  wait        = true
+  timeout     = var.timeout_seconds
+  max_history = 5
+
+  depends_on = [helm_release.argocd]
+}
