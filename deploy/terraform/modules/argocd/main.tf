@@ -48,6 +48,23 @@ locals {
     crds = { install = true, keep = true }
     configs = {
       params = { "server.insecure" = true } # TLS ends at the gateway
+      # The app of apps orders its children by sync wave (operators before their custom resources, MLflow
+      # before fraudops). Argo CD waits for a wave to be healthy only if it can judge an Application's health,
+      # which it stopped doing by default in 1.8: this health check restores it.
+      cm = {
+        "resource.customizations.health.argoproj.io_Application" = <<-LUA
+          hs = {}
+          hs.status = "Progressing"
+          hs.message = ""
+          if obj.status ~= nil and obj.status.health ~= nil then
+            hs.status = obj.status.health.status
+            if obj.status.health.message ~= nil then
+              hs.message = obj.status.health.message
+            end
+          end
+          return hs
+        LUA
+      }
     }
     # Requests add up to the ~500m / 1Gi the node sizing counts for Argo CD.
     controller     = { resources = { requests = { cpu = "250m", memory = "512Mi" } } }

@@ -1,0 +1,3 @@
+export * from './generated-manifests.ts';
+export * from './gitops-files.ts';
+export * from './applications.ts';

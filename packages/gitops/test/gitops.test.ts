@@ -1,0 +1,207 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { loadProjectConfig, repositoryRoot } from '@fraudops/config';
+import { renderManifests } from '@fraudops/manifest-schemas';
+import { ADMINISTRATOR_RECEIVER, GROUP_BY, LOW_PRIORITY_RECEIVER, PROD_TIMINGS } from '@fraudops/monitoring';
+import { parseAllDocuments } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import {
+  applications,
+  checkPostgresClusters,
+  checkReplicasOwnedByHpa,
+  checkSources,
+  checkSyncWaves,
+  clusterConfigFile,
+  formatProblem,
+  generatedGitopsFiles,
+  gitopsDir,
+  type ApplicationView,
+  type GitopsObject,
+} from '../src/index.ts';
+
+/** Every object of every YAML file under deploy/gitops except Helm values. */
+function readGitops(): GitopsObject[] {
+  return readdirSync(gitopsDir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && /\.ya?ml$/.test(e.name))
+    .map((e) => join(e.parentPath, e.name))
+    .filter((path) => !relative(join(gitopsDir, 'values'), path).match(/^[^.]/))
+    .sort()
+    .flatMap((path) =>
+      parseAllDocuments(readFileSync(path, 'utf8'))
+        .map((d) => d.toJS() as Record<string, unknown> | null)
+        .filter((o): o is Record<string, unknown> => o !== null)
+        .map((object) => ({ file: relative(repositoryRoot, path), object })),
+    );
+}
+
+const objects = readGitops();
+const apps = applications(objects);
+const root = apps.find((a) => a.name === 'root');
+const repository = {
+  url: root?.sources[0]?.repoURL ?? '',
+  exists: (path: string) => existsSync(join(repositoryRoot, path)),
+};
+const rendered = renderManifests();
+
+function objectsOf(app: ApplicationView): Record<string, unknown>[] {
+  const path = app.sources.find((s) => s.path !== undefined)?.path;
+  if (path === undefined) return [];
+  const fromKustomize = rendered.filter((o) => o.source === `${path} (kustomize build)`);
+  if (fromKustomize.length > 0) return fromKustomize.map((o) => o.object as Record<string, unknown>);
+  return objects.filter((o) => o.file.startsWith(`${path}/`)).map((o) => o.object);
+}
+
+describe('the generated files of deploy/gitops', () => {
+  it.each([...generatedGitopsFiles()].map(([path, content]) => [relative(repositoryRoot, path), content]))(
+    '%s equals what its source renders (run npm run generate --workspace @fraudops/gitops)',
+    (path, content) => {
+      expect(readFileSync(join(repositoryRoot, path), 'utf8')).toBe(content);
+    },
+  );
+
+  it('gives Kafka the embedded stack topics of the config', () => {
+    const config = loadProjectConfig();
+    const topics = objects.filter((o) => o.object['kind'] === 'KafkaTopic');
+    expect(topics.map((t) => (t.object['spec'] as { topicName: string }).topicName).sort()).toEqual(
+      Object.values(config.stack.kafka.topics).sort(),
+    );
+  });
+
+  it('moves every path the retraining writes onto the task volume, and nothing else', () => {
+    const raw = JSON.parse(readFileSync(loadProjectConfig().configFile, 'utf8')) as Record<string, unknown>;
+    const cluster = clusterConfigFile(raw) as typeof raw & { retraining: { workDir: string; dagId: string } };
+    expect(cluster.retraining.workDir).toBe('/work/retraining');
+    expect(cluster.retraining.dagId).toBe((raw['retraining'] as { dagId: string }).dagId);
+    expect(cluster['stack']).toEqual(raw['stack']);
+  });
+});
+
+describe('the Argo CD applications', () => {
+  it('are an app of apps: a root syncing deploy/gitops/apps, and one Application per component', () => {
+    expect(root?.sources[0]?.path).toBe('deploy/gitops/apps');
+    expect(apps.map((a) => a.name).sort()).toEqual(
+      [
+        'airflow',
+        'cloudnative-pg',
+        'envoy-gateway',
+        'fraudops',
+        'kube-prometheus-stack',
+        'mlflow',
+        'platform-airflow',
+        'platform-alerting',
+        'platform-databases',
+        'platform-gateway',
+        'platform-kafka',
+        'root',
+        'strimzi',
+      ].sort(),
+    );
+  });
+
+  it('pin every chart, use one repository, and name paths and value files that exist', () => {
+    expect(checkSources(apps, repository).map(formatProblem)).toEqual([]);
+  });
+
+  it('sync operators before the objects that need their CRDs, and services before their users', () => {
+    expect(checkSyncWaves(apps, objectsOf).map(formatProblem)).toEqual([]);
+  });
+
+  it('leave the scoring API replicas to the HPA', () => {
+    const fraudops = apps.find((a) => a.name === 'fraudops');
+    if (fraudops === undefined) throw new Error('no fraudops Application');
+    expect(fraudops.sources[0]?.path).toBe('deploy/k8s/overlays/yandex');
+    expect(checkReplicasOwnedByHpa(fraudops)).toEqual([]);
+  });
+
+  it('give PostgreSQL clusters the structure CloudNativePG needs (no CRD schema offline)', () => {
+    expect(checkPostgresClusters(objects).map(formatProblem)).toEqual([]);
+    expect(objects.filter((o) => o.object['kind'] === 'Cluster')).toHaveLength(2);
+  });
+});
+
+describe('the checks fail on planted mistakes', () => {
+  const chartApp = apps.find((a) => a.name === 'kube-prometheus-stack');
+  if (chartApp === undefined) throw new Error('no kube-prometheus-stack Application');
+
+  it('a chart range instead of a version', () => {
+    const planted = {
+      ...chartApp,
+      sources: chartApp.sources.map((s) => (s.chart ? { ...s, targetRevision: '82.*' } : s)),
+    };
+    expect(checkSources([planted], repository).map(formatProblem)).toEqual([
+      'deploy/gitops/apps/kube-prometheus-stack.yaml: Application/kube-prometheus-stack: [chart-pinned] chart kube-prometheus-stack must be pinned to an exact version, not "82.*"',
+    ]);
+  });
+
+  it('a value file that does not exist', () => {
+    const planted = {
+      ...chartApp,
+      sources: chartApp.sources.map((s) =>
+        s.chart ? { ...s, valueFiles: ['$values/deploy/gitops/values/missing.yaml'] } : s,
+      ),
+    };
+    expect(checkSources([planted], repository).map(formatProblem).join('\n')).toContain(
+      '[values-file-exists] value file deploy/gitops/values/missing.yaml does not exist',
+    );
+  });
+
+  it('custom resources synced in the same wave as their operator', () => {
+    const planted = apps.map((a) => (a.name === 'platform-kafka' ? { ...a, wave: -3 } : a));
+    expect(checkSyncWaves(planted, objectsOf).map(formatProblem)).toContainEqual(
+      'deploy/gitops/apps/platform-kafka.yaml: Application/platform-kafka: [sync-wave-order] is in wave -3 but needs strimzi (wave -3) for its kafka.strimzi.io objects: it must come in a later wave',
+    );
+  });
+
+  it('replicas not ignored', () => {
+    const fraudops = apps.find((a) => a.name === 'fraudops');
+    if (fraudops === undefined) throw new Error('no fraudops Application');
+    const spec = { ...(fraudops.object['spec'] as Record<string, unknown>), ignoreDifferences: [] };
+    expect(checkReplicasOwnedByHpa({ ...fraudops, object: { ...fraudops.object, spec } })).toHaveLength(1);
+  });
+
+  it('a PostgreSQL cluster with a misspelt field', () => {
+    const cluster = objects.find((o) => o.object['kind'] === 'Cluster');
+    if (cluster === undefined) throw new Error('no Cluster');
+    const planted = structuredClone(cluster);
+    (planted.object['spec'] as Record<string, unknown>)['instance'] = 2;
+    expect(checkPostgresClusters([planted]).map(formatProblem).join('\n')).toContain(
+      'spec.instance is not a field',
+    );
+  });
+});
+
+describe("the cluster's Alertmanager routing", () => {
+  const alerting = objects.find((o) => o.object['kind'] === 'AlertmanagerConfig');
+  const spec = alerting?.object['spec'] as {
+    route: {
+      receiver: string;
+      groupBy: string[];
+      groupWait: string;
+      groupInterval: string;
+      repeatInterval: string;
+      routes: { receiver: string; matchers: { name: string; value: string }[] }[];
+    };
+    receivers: { name: string; telegramConfigs?: unknown[]; emailConfigs?: unknown[] }[];
+  };
+
+  it("equals the embedded stack's: receivers, grouping, timings, critical alerts to the administrator", () => {
+    expect(spec.route.receiver).toBe(LOW_PRIORITY_RECEIVER);
+    expect(spec.route.groupBy).toEqual([...GROUP_BY]);
+    expect({
+      groupWait: spec.route.groupWait,
+      groupInterval: spec.route.groupInterval,
+      repeatInterval: spec.route.repeatInterval,
+    }).toEqual(PROD_TIMINGS);
+    expect(spec.route.routes).toEqual([
+      { receiver: ADMINISTRATOR_RECEIVER, matchers: [{ name: 'severity', value: 'critical' }] },
+    ]);
+  });
+
+  it('pages the administrator on Telegram and by e-mail, and never sends a warning to Telegram', () => {
+    const receiver = (name: string) => spec.receivers.find((r) => r.name === name);
+    expect(receiver(ADMINISTRATOR_RECEIVER)?.telegramConfigs).toHaveLength(1);
+    expect(receiver(ADMINISTRATOR_RECEIVER)?.emailConfigs).toHaveLength(1);
+    expect(receiver(LOW_PRIORITY_RECEIVER)?.telegramConfigs).toBeUndefined();
+    expect(receiver(LOW_PRIORITY_RECEIVER)?.emailConfigs).toHaveLength(1);
+  });
+});
