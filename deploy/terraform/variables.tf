@@ -170,7 +170,7 @@ variable "maintenance_window" {
 # The sizing arithmetic (requests of every workload, kube-system and per-node daemons, allocatable
 # after the kubelet's reservations) lives in modules/node-sizing; its table is written out in
 # docs/deploy.md. With the defaults below (4 vCPU / 16 GB nodes) the platform and 6 scoring-api
-# replicas need 4 nodes; node_group_max_size must be at least that, or plan fails with the numbers.
+# replicas need 5 nodes; node_group_max_size must be at least that, or plan fails with the numbers.
 ################################################################################
 
 variable "node_platform_id" {
@@ -265,7 +265,7 @@ variable "node_group_min_size" {
 variable "node_group_max_size" {
   description = "The cluster autoscaler's maximum number of nodes. Must cover the documented need (modules/node-sizing): 6 scoring-api replicas plus the platform at their requests."
   type        = number
-  default     = 5
+  default     = 6
 
   validation {
     condition     = var.node_group_max_size >= 1 && var.node_group_max_size <= 100

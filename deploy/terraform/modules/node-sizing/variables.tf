@@ -44,21 +44,26 @@ variable "workloads" {
   default = {
     # The model: deploy/k8s/base/scoring-api (requests 250m / 256Mi), HPA at its maximum of 6.
     "scoring-api"                         = { cpu_m = 250, memory_mi = 256, replicas = 6 }
-    "stream-scorer"                       = { cpu_m = 500, memory_mi = 512, replicas = 2 }
+    "stream-scorer"                       = { cpu_m = 500, memory_mi = 256, replicas = 2 }
     "prometheus"                          = { cpu_m = 500, memory_mi = 2048, replicas = 1 }
     "grafana"                             = { cpu_m = 100, memory_mi = 256, replicas = 1 }
     "alertmanager"                        = { cpu_m = 50, memory_mi = 128, replicas = 1 }
     "prometheus-operator"                 = { cpu_m = 100, memory_mi = 128, replicas = 1 }
-    "kube-state-metrics"                  = { cpu_m = 100, memory_mi = 256, replicas = 1 }
+    "kube-state-metrics"                  = { cpu_m = 100, memory_mi = 128, replicas = 1 }
     "strimzi-operator"                    = { cpu_m = 200, memory_mi = 384, replicas = 1 }
+    "strimzi entity operator + exporter"  = { cpu_m = 150, memory_mi = 320, replicas = 1 }
     "kafka (KRaft broker+controller)"     = { cpu_m = 500, memory_mi = 2048, replicas = 3 }
     "airflow (api, scheduler, dag, trig)" = { cpu_m = 250, memory_mi = 1024, replicas = 4 }
     "airflow training task pod"           = { cpu_m = 2000, memory_mi = 4096, replicas = 1 }
     "mlflow"                              = { cpu_m = 250, memory_mi = 512, replicas = 1 }
-    "postgresql (in-cluster)"             = { cpu_m = 250, memory_mi = 512, replicas = 1 }
-    "envoy-gateway controller"            = { cpu_m = 100, memory_mi = 256, replicas = 1 }
-    "envoy proxy"                         = { cpu_m = 250, memory_mi = 256, replicas = 2 }
-    "argocd"                              = { cpu_m = 500, memory_mi = 1024, replicas = 1 }
+    "cloudnative-pg operator"             = { cpu_m = 100, memory_mi = 256, replicas = 1 }
+    # MLflow's and Airflow's CloudNativePG clusters, two instances each.
+    "postgresql (in-cluster)"  = { cpu_m = 250, memory_mi = 512, replicas = 4 }
+    "envoy-gateway controller" = { cpu_m = 100, memory_mi = 256, replicas = 1 }
+    "envoy proxy"              = { cpu_m = 250, memory_mi = 256, replicas = 2 }
+    "argocd"                   = { cpu_m = 500, memory_mi = 1024, replicas = 1 }
+    # The attack Job while it prepares its replay (init container; the attack itself asks for less).
+    "attack job" = { cpu_m = 1000, memory_mi = 2048, replicas = 1 }
     # kube-system Deployments: CoreDNS x2, metrics-server and the managed add-ons' controllers.
     "kube-system (cluster-wide)" = { cpu_m = 300, memory_mi = 512, replicas = 1 }
   }

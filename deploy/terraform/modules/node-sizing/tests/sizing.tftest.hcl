@@ -4,8 +4,8 @@ run "the_documented_need_at_the_default_node_shape" {
   command = plan
 
   assert {
-    condition     = output.total_requests.cpu_m == 9950 && output.total_requests.memory_mi == 23424
-    error_message = "The documented workloads should request 9950m CPU and 23424 MiB (docs/deploy.md); got ${output.total_requests.cpu_m}m / ${output.total_requests.memory_mi} MiB."
+    condition     = output.total_requests.cpu_m == 11950 && output.total_requests.memory_mi == 26944
+    error_message = "The documented workloads should request 11950m CPU and 26944 MiB (docs/deploy.md); got ${output.total_requests.cpu_m}m / ${output.total_requests.memory_mi} MiB."
   }
 
   assert {
@@ -14,8 +14,8 @@ run "the_documented_need_at_the_default_node_shape" {
   }
 
   assert {
-    condition     = output.nodes_by_cpu == 4 && output.nodes_by_memory == 3 && output.nodes_required == 4
-    error_message = "The documented need should be 4 nodes (4 by CPU, 3 by memory); got ${output.nodes_required} (${output.nodes_by_cpu} by CPU, ${output.nodes_by_memory} by memory)."
+    condition     = output.nodes_by_cpu == 5 && output.nodes_by_memory == 3 && output.nodes_required == 5
+    error_message = "The documented need should be 5 nodes (5 by CPU, 3 by memory); got ${output.nodes_required} (${output.nodes_by_cpu} by CPU, ${output.nodes_by_memory} by memory)."
   }
 }
 
