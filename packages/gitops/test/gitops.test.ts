@@ -170,6 +170,15 @@ describe('the checks fail on planted mistakes', () => {
   });
 });
 
+describe('the Gateway', () => {
+  it('listens for cloud.host, the host the scoring API route serves', () => {
+    const gateway = objects.find((o) => o.object['kind'] === 'Gateway');
+    const listeners = (gateway?.object['spec'] as { listeners: { name: string; hostname: string }[] })
+      .listeners;
+    expect(listeners.find((l) => l.name === 'http')?.hostname).toBe(loadProjectConfig().cloud.host);
+  });
+});
+
 describe("the cluster's Alertmanager routing", () => {
   const alerting = objects.find((o) => o.object['kind'] === 'AlertmanagerConfig');
   const spec = alerting?.object['spec'] as {
