@@ -3,7 +3,8 @@ import { join, relative } from 'node:path';
 import { loadProjectConfig, repositoryRoot } from '@fraudops/config';
 import { renderManifests } from '@fraudops/manifest-schemas';
 import { ADMINISTRATOR_RECEIVER, GROUP_BY, LOW_PRIORITY_RECEIVER, PROD_TIMINGS } from '@fraudops/monitoring';
-import { parseAllDocuments } from 'yaml';
+import { DAGS_BUNDLE_NAME } from '@fraudops/stack';
+import { parse, parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import {
   applications,
@@ -214,3 +215,57 @@ describe("the cluster's Alertmanager routing", () => {
     expect(receiver(LOW_PRIORITY_RECEIVER)?.emailConfigs).toHaveLength(1);
   });
 });
+
+describe('the platform agrees with the rest of the repository', () => {
+  const valuesOf = (name: string): Record<string, unknown> =>
+    parse(readFileSync(join(gitopsDir, 'values', `${name}.yaml`), 'utf8')) as Record<string, unknown>;
+
+  it("runs the embedded stack's Kafka version (tools/kafka/pom.xml)", () => {
+    const pom = readFileSync(join(repositoryRoot, 'tools/kafka/pom.xml'), 'utf8');
+    const kafka = objects.find((o) => o.object['kind'] === 'Kafka');
+    expect((kafka?.object['spec'] as { kafka: { version: string } }).kafka.version).toBe(
+      /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(pom)?.[1],
+    );
+  });
+
+  it('lets MLflow answer every client that uses its Service name (its Host header check)', () => {
+    const allowed = (valuesOf('mlflow')['serverAllowedHosts'] as string[] | undefined) ?? [];
+    const admits = (host: string): boolean =>
+      allowed.some((pattern) =>
+        new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(host),
+      );
+    const uris = [...trackingUris(rendered.map((o) => o.object)), ...trackingUris(valuesOf('airflow'))];
+    expect(uris.length).toBeGreaterThanOrEqual(2);
+    for (const uri of uris) expect(admits(new URL(uri).host), uri).toBe(true);
+  });
+
+  it("reads the DAG with the embedded stack's bundle: name, connection, branch and sub-folder", () => {
+    const { dagsRepository } = loadProjectConfig().retraining;
+    const config = valuesOf('airflow')['config'] as { dag_processor: { dag_bundle_config_list: string } };
+    const bundles = JSON.parse(config.dag_processor.dag_bundle_config_list) as {
+      name: string;
+      kwargs: Record<string, unknown>;
+    }[];
+    expect(bundles).toHaveLength(1);
+    expect(bundles[0]?.name).toBe(DAGS_BUNDLE_NAME);
+    expect(bundles[0]?.kwargs).toMatchObject({
+      git_conn_id: dagsRepository.gitConnId,
+      tracking_ref: dagsRepository.branch,
+      subdir: dagsRepository.subdir,
+    });
+  });
+});
+
+/** Every MLFLOW_TRACKING_URI value in these objects: ConfigMap data and container env entries. */
+function trackingUris(node: unknown): string[] {
+  if (Array.isArray(node)) return node.flatMap(trackingUris);
+  if (node === null || typeof node !== 'object') return [];
+  const object = node as Record<string, unknown>;
+  const here =
+    typeof object['MLFLOW_TRACKING_URI'] === 'string'
+      ? [object['MLFLOW_TRACKING_URI']]
+      : object['name'] === 'MLFLOW_TRACKING_URI' && typeof object['value'] === 'string'
+        ? [object['value']]
+        : [];
+  return [...here, ...Object.values(object).flatMap(trackingUris)];
+}
