@@ -66,3 +66,17 @@ export function describeRamp(ramp: Ramp): string {
     `up to ${n(ramp.maxRate)} events/s (reached after ${secondsToCeiling(ramp)} s)`
   );
 }
+
+/**
+ * The attack's defaults with the real (prod) timings: the one source for `fraudops attack` (which divides the
+ * durations by the fast profile's speed-up) and the cluster Job (apps/attack/src/cluster).
+ */
+export const ATTACK_DEFAULTS = {
+  startRate: 2000,
+  stepRate: 2000,
+  stepSeconds: 30,
+  maxRate: 24_000,
+  maxDurationSeconds: 1200,
+  /** Share of events deliberately invalid, to exercise the dead-letter topic. */
+  poisonRatio: 0.001,
+} as const;

@@ -1,6 +1,6 @@
 // `fraudops attack`: ramp the Kafka stream against the running stack until the administrator is paged.
 import { join } from 'node:path';
-import { runAttack, validateRamp, type AttackResult, type Ramp } from '@fraudops/attack';
+import { ATTACK_DEFAULTS, runAttack, validateRamp, type AttackResult, type Ramp } from '@fraudops/attack';
 import { loadProjectConfig, type ProjectConfig } from '@fraudops/config';
 import { readStackProfile, stackLayout, type Profile } from '@fraudops/stack';
 import { Command, Option } from 'commander';
@@ -12,11 +12,11 @@ export function attackDefaults(
   profile: Profile,
 ): Ramp & { maxDurationSeconds: number; drainSeconds: number } {
   return {
-    startRate: 2000,
-    stepRate: 2000,
-    maxRate: 24_000,
-    stepSeconds: 30 / profile.speedup,
-    maxDurationSeconds: 1200 / profile.speedup,
+    startRate: ATTACK_DEFAULTS.startRate,
+    stepRate: ATTACK_DEFAULTS.stepRate,
+    maxRate: ATTACK_DEFAULTS.maxRate,
+    stepSeconds: ATTACK_DEFAULTS.stepSeconds / profile.speedup,
+    maxDurationSeconds: ATTACK_DEFAULTS.maxDurationSeconds / profile.speedup,
     drainSeconds: profile.name === 'fast' ? 30 : 120,
   };
 }
@@ -151,7 +151,7 @@ export function attackCommand(): Command {
       new Option(
         '--poison-ratio <share>',
         'share of events deliberately invalid, to exercise the dead-letter topic',
-      ).default('0.001'),
+      ).default(String(ATTACK_DEFAULTS.poisonRatio)),
     )
     .option('--report-dir <dir>', 'where to write the report (default .fraudops/reports/attack-<time>)')
     .option('--no-report', 'skip the report')
