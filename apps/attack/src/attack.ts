@@ -12,8 +12,8 @@ import {
   type Profile,
 } from '@fraudops/stack';
 import { loadReplay } from './events.ts';
-import { attackMetrics, serveMetrics } from './metrics.ts';
-import { PacedProducer, type ProducerTotals } from './producer.ts';
+import { attackMetrics, meteredProducer, serveMetrics } from './metrics.ts';
+import type { ProducerTotals } from './producer.ts';
 import { progressLine, progressLines, type ProgressFrame } from './progress.ts';
 import { describeRamp, type Ramp } from './ramp.ts';
 import { buildReport, type ReportSummary } from './report/index.ts';
@@ -78,23 +78,17 @@ export async function runAttack(options: AttackOptions): Promise<AttackResult> {
 
   const startedAt = new Date();
   const watcher = new StackWatcher(config, startedAt);
-  const producer = new PacedProducer({
-    bootstrap: `${config.stack.kafka.host}:${config.stack.kafka.port}`,
-    topic: config.stack.kafka.topics.transactions,
-    ramp,
-    templates,
-    poisonRatio: options.poisonRatio,
-    onProduced: (count) => {
-      metrics.produced.inc(count);
+  const producer = meteredProducer(
+    {
+      bootstrap: `${config.stack.kafka.host}:${config.stack.kafka.port}`,
+      topic: config.stack.kafka.topics.transactions,
+      ramp,
+      templates,
+      poisonRatio: options.poisonRatio,
     },
-    onError: (error) => {
-      metrics.produceErrors.inc();
-      write(`produce request failed (its events are not counted): ${error.message}\n`);
-    },
-    onTarget: (rate) => {
-      metrics.targetRate.set(rate);
-    },
-  });
+    metrics,
+    write,
+  );
   write(
     `attack: ${describeRamp(ramp)}; ${templates.length.toLocaleString('en-US')} replayed transactions, looped; ` +
       `stops when ${SATURATION_ALERT} is delivered or after ${options.maxDurationSeconds} s\n`,

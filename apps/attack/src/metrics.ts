@@ -3,6 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
 import { Counter, Gauge, Registry } from 'prom-client';
+import { PacedProducer, type PacedProducerOptions } from './producer.ts';
 
 export interface AttackMetrics {
   registry: Registry;
@@ -62,4 +63,25 @@ export async function serveMetrics(registry: Registry, host: string, port: numbe
     }),
   ]);
   return server;
+}
+
+/** A producer whose progress and failures feed the attack's metrics; failed requests are also written out. */
+export function meteredProducer(
+  options: Omit<PacedProducerOptions, 'onProduced' | 'onError' | 'onTarget'>,
+  metrics: AttackMetrics,
+  write: (text: string) => void,
+): PacedProducer {
+  return new PacedProducer({
+    ...options,
+    onProduced: (count) => {
+      metrics.produced.inc(count);
+    },
+    onError: (error) => {
+      metrics.produceErrors.inc();
+      write(`produce request failed (its events are not counted): ${error.message}\n`);
+    },
+    onTarget: (rate) => {
+      metrics.targetRate.set(rate);
+    },
+  });
 }

@@ -6,8 +6,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Transaction } from '@fraudops/contracts';
 import { isKafkaHealthy } from '@fraudops/stack';
 import { loadReplay } from '../events.ts';
-import { attackMetrics, serveMetrics } from '../metrics.ts';
-import { PacedProducer, type ProducerTotals } from '../producer.ts';
+import { attackMetrics, meteredProducer, serveMetrics } from '../metrics.ts';
+import type { PacedProducer, ProducerTotals } from '../producer.ts';
 import { progressLine } from '../progress.ts';
 import { describeRamp } from '../ramp.ts';
 import { SATURATION_ALERT, type WatchSnapshot } from '../watcher.ts';
@@ -182,24 +182,18 @@ export async function runClusterAttack(options: ClusterAttackOptions): Promise<C
         `stops when Alertmanager holds ${SATURATION_ALERT} as firing or after ${settings.maxDurationSeconds} s\n`,
     );
 
-    const started = new PacedProducer({
-      // The producer bootstraps from one broker and discovers the rest from it.
-      bootstrap,
-      topic: settings.transactionsTopic,
-      ramp: settings.ramp,
-      templates,
-      poisonRatio: settings.poisonRatio,
-      onProduced: (count) => {
-        metrics.produced.inc(count);
+    const started = meteredProducer(
+      {
+        // The producer bootstraps from one broker and discovers the rest from it.
+        bootstrap,
+        topic: settings.transactionsTopic,
+        ramp: settings.ramp,
+        templates,
+        poisonRatio: settings.poisonRatio,
       },
-      onError: (error) => {
-        metrics.produceErrors.inc();
-        write(`produce request failed (its events are not counted): ${error.message}\n`);
-      },
-      onTarget: (rate) => {
-        metrics.targetRate.set(rate);
-      },
-    });
+      metrics,
+      write,
+    );
     producer = started;
     started.start();
 
