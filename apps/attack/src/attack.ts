@@ -14,9 +14,10 @@ import {
 import { loadReplay } from './events.ts';
 import { attackMetrics, meteredProducer, serveMetrics } from './metrics.ts';
 import type { ProducerTotals } from './producer.ts';
-import { progressLine, progressLines, type ProgressFrame } from './progress.ts';
+import { SentRate, progressLine, progressLines, type ProgressFrame } from './progress.ts';
 import { describeRamp, type Ramp } from './ramp.ts';
 import { buildReport, type ReportSummary } from './report/index.ts';
+import { CPU_ALERT_THRESHOLD } from './report/report-queries.ts';
 import { SATURATION_ALERT, StackWatcher, type Notification, type WatchSnapshot } from './watcher.ts';
 
 export interface AttackOptions {
@@ -97,7 +98,7 @@ export async function runAttack(options: AttackOptions): Promise<AttackResult> {
 
   const pollMs = profile.name === 'fast' ? 1000 : 2000;
   const logEveryMs = profile.name === 'fast' ? 5000 : 15_000;
-  const history: { at: number; produced: number }[] = [];
+  const sentRate = new SentRate();
   let drawn = 0;
   let lastLogged = 0;
   let watch: WatchSnapshot;
@@ -117,17 +118,13 @@ export async function runAttack(options: AttackOptions): Promise<AttackResult> {
     for (;;) {
       const elapsed = (Date.now() - startedAt.getTime()) / 1000;
       watch = await watcher.snapshot();
-      history.push({ at: Date.now(), produced: producer.totals.produced });
-      while (history.length > 1 && (history[0]?.at ?? 0) < Date.now() - 5000) history.shift();
-      const first = history[0];
-      const span = first ? (Date.now() - first.at) / 1000 : 0;
       draw({
         elapsedSeconds: elapsed,
         targetRate: producer.currentTarget(),
-        sentRate: first && span > 0 ? (producer.totals.produced - first.produced) / span : 0,
+        sentRate: sentRate.sample(Date.now(), producer.totals.produced),
         produced: producer.totals.produced,
         watch,
-        cpuThreshold: 0.8,
+        cpuThreshold: CPU_ALERT_THRESHOLD,
       });
       if (watch.notification) {
         outcome = 'notified';

@@ -66,3 +66,22 @@ export function progressLine(frame: ProgressFrame): string {
     `cpu [${cpus}] alert ${w?.alert ?? '?'}${w?.notification ? ' notified' : ''}`
   );
 }
+
+/** The sent rate over a sliding window: events acknowledged per second over the last `windowMs`. */
+export class SentRate {
+  private readonly samples: { at: number; produced: number }[] = [];
+  private readonly windowMs: number;
+
+  constructor(windowMs = 5000) {
+    this.windowMs = windowMs;
+  }
+
+  /** Records the produced total at `at` (ms) and returns the rate over the window ending there. */
+  sample(at: number, produced: number): number {
+    this.samples.push({ at, produced });
+    while (this.samples.length > 1 && (this.samples[0]?.at ?? 0) < at - this.windowMs) this.samples.shift();
+    const first = this.samples[0];
+    const span = first ? (at - first.at) / 1000 : 0;
+    return first && span > 0 ? (produced - first.produced) / span : 0;
+  }
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clock, cpuBar, progressLine, progressLines, type ProgressFrame } from '../src/progress.ts';
+import { SentRate, clock, cpuBar, progressLine, progressLines, type ProgressFrame } from '../src/progress.ts';
 import { alertState, type WatchSnapshot } from '../src/watcher.ts';
 
 const watch: WatchSnapshot = {
@@ -56,5 +56,16 @@ describe('the progress block', () => {
     expect(alertState(['pending', 'firing'])).toBe('firing');
     expect(alertState(['pending'])).toBe('pending');
     expect(alertState([])).toBe('inactive');
+  });
+});
+
+describe('SentRate', () => {
+  it('is the events acknowledged per second over the last window, forgetting older samples', () => {
+    const rate = new SentRate(5000);
+    expect(rate.sample(0, 0)).toBe(0);
+    expect(rate.sample(1000, 2000)).toBe(2000);
+    expect(rate.sample(5000, 10_000)).toBe(2000);
+    // The samples before 2000 ms leave the window: the rate is now over 5000..7000 ms.
+    expect(rate.sample(7000, 22_000)).toBe((22_000 - 10_000) / 2);
   });
 });

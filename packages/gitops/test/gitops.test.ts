@@ -1,10 +1,11 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { loadProjectConfig, repositoryRoot } from '@fraudops/config';
+import { readManifests } from '@fraudops/manifest-policy';
 import { renderManifests } from '@fraudops/manifest-schemas';
 import { ADMINISTRATOR_RECEIVER, GROUP_BY, LOW_PRIORITY_RECEIVER, PROD_TIMINGS } from '@fraudops/monitoring';
 import { DAGS_BUNDLE_NAME } from '@fraudops/stack';
-import { parse, parseAllDocuments } from 'yaml';
+import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import {
   applications,
@@ -20,22 +21,7 @@ import {
   type GitopsObject,
 } from '../src/index.ts';
 
-/** Every object of every YAML file under deploy/gitops except Helm values. */
-function readGitops(): GitopsObject[] {
-  return readdirSync(gitopsDir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile() && /\.ya?ml$/.test(e.name))
-    .map((e) => join(e.parentPath, e.name))
-    .filter((path) => !relative(join(gitopsDir, 'values'), path).match(/^[^.]/))
-    .sort()
-    .flatMap((path) =>
-      parseAllDocuments(readFileSync(path, 'utf8'))
-        .map((d) => d.toJS() as Record<string, unknown> | null)
-        .filter((o): o is Record<string, unknown> => o !== null)
-        .map((object) => ({ file: relative(repositoryRoot, path), object })),
-    );
-}
-
-const objects = readGitops();
+const objects: GitopsObject[] = readManifests(gitopsDir);
 const apps = applications(objects);
 const root = apps.find((a) => a.name === 'root');
 const repository = {

@@ -7,15 +7,19 @@ import type { ManifestObject } from './policies.ts';
 
 export const deployDir = join(repositoryRoot, 'deploy');
 
-/** Folders of deploy/ that hold no Kubernetes objects: Helm values and Terraform. */
-const NOT_MANIFESTS = [join(deployDir, 'gitops', 'values'), join(deployDir, 'terraform')];
+/** Whether a file under a deploy/ folder can hold Kubernetes objects: not Helm values, not Terraform. */
+export function holdsManifests(path: string, deploy = deployDir): boolean {
+  return [join(deploy, 'gitops', 'values'), join(deploy, 'terraform')].every((folder) =>
+    relative(folder, path).startsWith('..'),
+  );
+}
 
 /** Every object of every YAML file under dir except Kustomize's own files; a YAML error names its file. */
 export function readManifests(dir: string): ManifestObject[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile() && /\.ya?ml$/.test(e.name) && !/^kustomization\.ya?ml$/.test(e.name))
     .map((e) => join(e.parentPath, e.name))
-    .filter((path) => NOT_MANIFESTS.every((folder) => relative(folder, path).startsWith('..')))
+    .filter((path) => holdsManifests(path))
     .sort()
     .flatMap((path) => {
       const file = relative(repositoryRoot, path);

@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { repositoryRoot } from '@fraudops/config';
+import { holdsManifests } from '@fraudops/manifest-policy';
 import { parseAllDocuments, stringify } from 'yaml';
 import {
   kubernetesPatchVersion,
@@ -18,9 +19,6 @@ import {
  * the Go proxy, and it publishes no artifact with them): packages/gitops checks them structurally instead.
  */
 export const STRUCTURALLY_CHECKED_GROUPS = ['postgresql.cnpg.io'];
-
-/** Folders under deploy/ that hold no Kubernetes objects (Helm values, Terraform). */
-const NOT_MANIFESTS = ['deploy/gitops/values', 'deploy/terraform'];
 
 export interface RenderedObject {
   /** The file, or `<kustomization dir> (kustomize build)`, the object comes from. */
@@ -53,9 +51,7 @@ export function tool(name: string): string {
 /** The kustomizations (folders with a kustomization.yaml) and plain manifest files under deployDir. */
 export function manifestSources(deployDir: string): { kustomizations: string[]; files: string[] } {
   const entries = readdirSync(deployDir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
-  const excluded = (path: string): boolean =>
-    NOT_MANIFESTS.some((folder) => relative(join(repositoryRoot, folder), path).split('/')[0] !== '..') ||
-    path.split('/').includes('.terraform');
+  const excluded = (path: string): boolean => !holdsManifests(path, deployDir);
   const kustomizations = entries
     .filter((e) => /^kustomization\.ya?ml$/.test(e.name))
     .map((e) => e.parentPath)

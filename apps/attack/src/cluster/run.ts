@@ -8,8 +8,9 @@ import { isKafkaHealthy } from '@fraudops/stack';
 import { loadReplay } from '../events.ts';
 import { attackMetrics, meteredProducer, serveMetrics } from '../metrics.ts';
 import type { PacedProducer, ProducerTotals } from '../producer.ts';
-import { progressLine } from '../progress.ts';
+import { SentRate, progressLine } from '../progress.ts';
 import { describeRamp } from '../ramp.ts';
+import { CPU_ALERT_THRESHOLD } from '../report/report-queries.ts';
 import { SATURATION_ALERT, type WatchSnapshot } from '../watcher.ts';
 import { ClusterWatcher } from './cluster-watcher.ts';
 import { SettingsError, type ClusterAttackSettings } from './settings.ts';
@@ -197,27 +198,23 @@ export async function runClusterAttack(options: ClusterAttackOptions): Promise<C
     producer = started;
     started.start();
 
-    const history: { at: number; produced: number }[] = [];
+    const sentRate = new SentRate();
     let lastLogged = 0;
     let watch = before;
     let outcome: ClusterOutcome = 'timed-out';
     for (;;) {
       const elapsed = (Date.now() - startedAt.getTime()) / 1000;
       watch = await watcher.snapshot();
-      history.push({ at: Date.now(), produced: started.totals.produced });
-      while (history.length > 1 && (history[0]?.at ?? 0) < Date.now() - 5000) history.shift();
-      const first = history[0];
-      const span = first ? (Date.now() - first.at) / 1000 : 0;
       const notified = watch.notification !== null;
       if (notified || Date.now() - lastLogged >= logEveryMs) {
         write(
           `${progressLine({
             elapsedSeconds: elapsed,
             targetRate: started.currentTarget(),
-            sentRate: first && span > 0 ? (started.totals.produced - first.produced) / span : 0,
+            sentRate: sentRate.sample(Date.now(), started.totals.produced),
             produced: started.totals.produced,
             watch,
-            cpuThreshold: 0.8,
+            cpuThreshold: CPU_ALERT_THRESHOLD,
           })}\n`,
         );
         lastLogged = Date.now();
