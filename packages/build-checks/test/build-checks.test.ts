@@ -10,6 +10,9 @@ import { parse as parseYaml } from 'yaml';
 import {
   checkAirflowImage,
   checkCopySources,
+  checkImageReferences,
+  checkRolloutGate,
+  imageReferences,
   checkImageSet,
   checkNodeImage,
   dockerignore,
@@ -194,52 +197,127 @@ describe('GitHub workflows', () => {
   });
 });
 
-describe('the rollout edit of the Yandex overlay (.github/scripts/set-image-tags.sh), replayed on a copy', () => {
+describe('the rollout (.github/scripts/set-image-tags.sh), replayed on a copy of deploy/', () => {
   const kustomize = join(root, '.tools/bin/kustomize');
   const prettier = join(root, 'node_modules/.bin/prettier');
   const script = join(root, '.github/scripts/set-image-tags.sh');
-  const overlay = join(scratch, 'overlay');
+  const registry = 'cr.yandex/crp0test';
+  const sha = '0123456789abcdef0123456789abcdef01234567';
+  const builtImages = readBuildMatrix().map((entry) => entry.image);
 
-  const run = (tag: string): ReturnType<typeof spawnSync> => {
+  /** A fresh copy of deploy/ (in its own folder, so sources read `deploy/...`), `plant` applied to it. */
+  const copyOfDeploy = (plant: (deploy: string) => void = () => undefined): string => {
+    const deploy = join(mkdtempSync(join(scratch, 'rollout-')), 'deploy');
+    cpSync(join(root, 'deploy'), deploy, {
+      recursive: true,
+      filter: (path) => !/\/(\.terraform|terraform)(\/|$)/.test(path),
+    });
+    plant(deploy);
+    return deploy;
+  };
+  const rollout = (deploy: string, tag: string): ReturnType<typeof spawnSync> => {
     if (!existsSync(kustomize))
       throw new Error(`${kustomize} is missing: run scripts/setup --with-test-tools`);
-    rmSync(overlay, { recursive: true, force: true });
-    cpSync(join(root, 'deploy/k8s/overlays/yandex'), overlay, { recursive: true });
-    return spawnSync(script, [overlay, 'cr.yandex/crp0test', tag], {
+    return spawnSync(script, [deploy, registry, tag], {
       encoding: 'utf8',
       env: { ...process.env, KUSTOMIZE: kustomize, PRETTIER: prettier },
     });
   };
-
-  it('sets every image of cloud.images to the registry and the SHA, and leaves the file formatted', () => {
-    const sha = '0123456789abcdef0123456789abcdef01234567';
-    const result = run(sha);
+  const findingsAfterRollout = (deploy: string): string[] => {
+    const result = rollout(deploy, sha);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    const edited = readFileSync(join(overlay, 'kustomization.yaml'), 'utf8');
-    const images = (parseYaml(edited) as { images: { name: string; newName: string; newTag: string }[] })
-      .images;
-    const names = Object.values(
-      (JSON.parse(read('fraudops.config.json')) as { cloud: { images: Record<string, string> } }).cloud
-        .images,
-    );
-    expect(images.map((image) => image.name).sort()).toEqual([...names].sort());
-    for (const image of images) {
-      expect(image).toEqual({ name: image.name, newName: `cr.yandex/crp0test/${image.name}`, newTag: sha });
-    }
-    expect(edited).toContain('# Yandex Cloud: the base with the images');
-    execFileSync(
-      prettier,
-      ['--config', join(root, '.prettierrc.json'), '--check', join(overlay, 'kustomization.yaml')],
-      {
-        stdio: 'pipe',
-      },
+    return messages(checkImageReferences(imageReferences(deploy), { registry, tag: sha, builtImages }));
+  };
+
+  it('moves every image reference in deploy/ to an image images.yml pushes, at the commit SHA', () => {
+    const deploy = copyOfDeploy();
+    expect(findingsAfterRollout(deploy)).toEqual([]);
+    const images = imageReferences(deploy).map((reference) => `${reference.source}: ${reference.image}`);
+    // Each Deployment, the attack and its replay init container, and Airflow's chart.
+    expect(images.sort()).toEqual(
+      [
+        `deploy/gitops/values/airflow-image.yaml: ${registry}/fraudops/airflow:${sha}`,
+        `deploy/k8s/overlays/yandex (kustomize build): ${registry}/fraudops/airflow:${sha}`,
+        `deploy/k8s/overlays/yandex (kustomize build): ${registry}/fraudops/attack:${sha}`,
+        `deploy/k8s/overlays/yandex (kustomize build): ${registry}/fraudops/scoring-api:${sha}`,
+        `deploy/k8s/overlays/yandex (kustomize build): ${registry}/fraudops/stream-scorer:${sha}`,
+      ].sort(),
     );
   });
 
+  it('leaves both files it writes formatted, with their comments', () => {
+    const deploy = copyOfDeploy();
+    expect(rollout(deploy, sha).status).toBe(0);
+    const overlay = join(deploy, 'k8s/overlays/yandex/kustomization.yaml');
+    const airflowImage = join(deploy, 'gitops/values/airflow-image.yaml');
+    const images = (
+      parseYaml(readFileSync(overlay, 'utf8')) as {
+        images: { name: string; newName: string; newTag: string }[];
+      }
+    ).images;
+    expect(images.map((image) => image.name).sort()).toEqual([...builtImages].sort());
+    expect(readFileSync(overlay, 'utf8')).toContain('# Yandex Cloud: the base with the images');
+    expect(readFileSync(airflowImage, 'utf8')).toContain('# Written by .github/scripts/set-image-tags.sh');
+    execFileSync(prettier, ['--config', join(root, '.prettierrc.json'), '--check', overlay, airflowImage], {
+      stdio: 'pipe',
+    });
+  });
+
+  it('fails an Airflow image the rollout does not move (the chart values before this check)', () => {
+    const deploy = copyOfDeploy((copy) => {
+      const values = join(copy, 'gitops/values/airflow.yaml');
+      writeFileSync(
+        values,
+        `images:\n  airflow:\n    repository: cr.yandex/REGISTRY_ID/fraudops/airflow\n    tag: 0.1.0\n${readFileSync(values, 'utf8')}`,
+      );
+    });
+    expect(findingsAfterRollout(deploy)).toEqual([
+      `deploy/gitops/values/airflow.yaml:1: [image-produced-by-workflow] .images.airflow: cr.yandex/REGISTRY_ID/fraudops/airflow:0.1.0 is not moved by the rollout (expected ${registry}/fraudops/airflow:${sha})`,
+    ]);
+  });
+
+  it('fails an image no workflow builds, in a manifest', () => {
+    const deploy = copyOfDeploy((copy) => {
+      const cronjob = join(copy, 'k8s/base/attack/cronjob.yaml');
+      writeFileSync(
+        cronjob,
+        readFileSync(cronjob, 'utf8').replace('image: fraudops/attack:0.1.0', 'image: busybox:1.37.0'),
+      );
+    });
+    expect(findingsAfterRollout(deploy)).toEqual([
+      'deploy/k8s/overlays/yandex (kustomize build):1: [image-produced-by-workflow] CronJob/attack.spec.jobTemplate.spec.template.spec.containers[0].image: busybox:1.37.0 is no image that .github/workflows/images.yml builds',
+    ]);
+  });
+
   it('refuses the tag latest', () => {
-    const result = run('latest');
+    const result = rollout(copyOfDeploy(), 'latest');
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('refusing the mutable tag latest');
+  });
+});
+
+describe('images.yml rolls out only commits that passed CI', () => {
+  const images = read('.github/workflows/images.yml');
+  const ci = read('.github/workflows/ci.yml');
+  const gate = (text: string): string[] => messages(checkRolloutGate('images.yml', text, ci));
+
+  it('starts on the completed ci workflow, builds only after a green run, and builds the commit it tested', () => {
+    expect(gate(images)).toEqual([]);
+  });
+
+  it('fails a workflow that builds on its own push, whatever CI says (as before this check)', () => {
+    const planted = images
+      .replace(/on:\n {2}workflow_run:\n(?: {4}.*\n)+/, 'on:\n  push:\n    branches: [main]\n')
+      .replace(/ {4}if: github\.event\.workflow_run\.conclusion.*\n/, '')
+      .replace(/ {10}ref: \$\{\{ env\.COMMIT \}\}\n/, '');
+    expect(gate(planted)).toEqual([
+      'images.yml:1: [rollout-after-ci] starts on push: it must start only on workflow_run of ci',
+      "images.yml:1: [rollout-after-ci] workflow_run.workflows must be [ci] (the CI workflow's name)",
+      'images.yml:1: [rollout-after-ci] workflow_run.types must be [completed]',
+      'images.yml:1: [rollout-after-ci] workflow_run.branches must be [main]',
+      "images.yml:1: [rollout-only-green] job build runs even when ci failed: add if: github.event.workflow_run.conclusion == 'success'",
+      'images.yml:1: [build-tested-commit] job build checks out the default ref, not the commit ci tested',
+    ]);
   });
 });
