@@ -1,19 +1,26 @@
 #!/usr/bin/env bash
 # The Terraform checks of deploy/terraform, offline (the README's test command runs this):
 #   1. formatting              tofu fmt -check -recursive
-#   2. structure               tfpolicy: yandex arguments as documented, references, IAM members only,
-#                              pinned Kubernetes version = fraudops.config.json, private nodes,
-#                              optional managed services switched by their variables
+#   2. structure               tfpolicy: yandex arguments as documented, references, module calls, IAM members
+#                              only, pinned Kubernetes version = fraudops.config.json, private nodes, optional
+#                              managed services switched by their variables, the API's sources through
+#                              modules/api-access; and for each example: references, module calls, and the
+#                              helm provider authenticated with Terraform's own credentials
 #   3. node sizing             tofu validate + tofu test of modules/node-sizing (no provider), with the
 #                              root module's defaults: the node group's maximum covers the documented need
-#   4. Argo CD bootstrap       tofu init (helm from the local mirror) + validate + test (mock_provider)
-#                              of modules/argocd against the helm provider's real schema; and, once
-#                              deploy/gitops/root-application.yaml exists, that manifest through it
-#   5. root module, examples   tofu validate + test with mock_provider "yandex": only with --online, where
+#   4. API access              tofu validate + tofu test of modules/api-access (no provider): the addresses
+#                              a first apply could not come from are refused at plan time
+#   5. Argo CD bootstrap       tofu init (helm from the local mirror) + validate + test (mock_provider)
+#                              of modules/argocd against the helm provider's real schema: the root
+#                              Application from the repository URL and revision only; and tests-gitops:
+#                              deploy/gitops/apps is the chart that takes them as values
+#   6. root module, examples   tofu validate + test with mock_provider "yandex": only with --online, where
 #                              the yandex provider can be installed from the OpenTofu registry
-#   6. self-test               planted breakages (an unknown argument, a role granted by binding, public
+#   7. self-test               planted breakages (an unknown argument, a role granted by binding, public
 #                              nodes, another Kubernetes version, a maximum below the need, an unknown
-#                              helm_release argument) must each make the checks above fail, naming it
+#                              helm_release argument, an insecure or bypassed API allow-list, a root
+#                              Application read from a file, helm authenticated by yc, a child Application
+#                              with its own repository URL, ...) must each make the checks above fail, naming it
 # Usage: deploy/terraform/check.sh [--online]
 # Tools: .tools/opentofu, built by `scripts/setup --with-test-tools` (tools/opentofu/build.sh).
 set -euo pipefail
@@ -101,25 +108,29 @@ main_checks() {
   ok "formatting (tofu fmt -check -recursive)"
 
   "$tfpolicy" -config fraudops.config.json "$tf" || return 1
-  ok "structure of the yandex resources (tfpolicy)"
+  local example
+  for example in "$tf"/examples/*/; do
+    "$tfpolicy" -example "${example%/}" || return 1
+  done
+  ok "structure of the yandex resources, module calls and the examples (tfpolicy)"
 
   mapfile -t vars < <(sizing_vars "$tf")
   tofu_checks "$tf/modules/node-sizing" "${vars[@]}" || return 1
   ok "node sizing: validate + test, with the root defaults (${vars[*]})"
 
+  tofu_checks "$tf/modules/api-access" || return 1
+  ok "API access: validate + test (documentation ranges, LAN-only lists, 0.0.0.0/0 refused at plan time)"
+
   tofu_checks "$tf/modules/argocd" || return 1
   ok "Argo CD bootstrap: validate + test against the helm provider's schema ($(ls "$tools/plugins/registry.opentofu.org/hashicorp/helm" 2>/dev/null || echo registry))"
-  if [ -f deploy/gitops/root-application.yaml ]; then
-    run_in "$tf/modules/argocd" "$work/argocd.gitops.log" test -no-color -test-directory=tests-gitops || return 1
-    ok "deploy/gitops/root-application.yaml through modules/argocd: syncs deploy/gitops/apps"
-  else
-    note "deploy/gitops/root-application.yaml does not exist yet: the examples build the root Application from gitops_repo_url"
-  fi
+  # The root Application syncs deploy/gitops/apps as a chart with repoURL/targetRevision as values: the folder
+  # must be that chart. Not optional: without it, Argo CD cannot render the root Application at all.
+  run_in "$tf/modules/argocd" "$work/argocd.gitops.log" test -no-color -test-directory=tests-gitops || return 1
+  ok "deploy/gitops/apps is the chart the root Application syncs: it declares and reads repoURL and targetRevision"
 
   if $online; then
     tofu_checks "$tf" || return 1
     ok "root module: validate + test against the yandex provider's schema (mock_provider)"
-    local example
     for example in "$tf"/examples/*/; do
       run_in "$example" "$work/example.init.log" init -backend=false -no-color || return 1
       run_in "$example" "$work/example.validate.log" validate -no-color || return 1
@@ -198,5 +209,49 @@ expect_failure "an unknown argument in helm_release (real helm schema)" 'An argu
 fresh_copy
 sed -i 's/^  value       = yandex_vpc_gateway.nat.id$/  value       = yandex_vpc_gateway.egress.id/' "$b/outputs.tf"
 expect_failure "an output wired to a resource that does not exist" 'undeclared resource yandex_vpc_gateway.egress'
+
+# Who may reach the Kubernetes API (defect: an insecure default, and an example range that fails the first apply late).
+fresh_copy
+awk 'BEGIN{v=0} /^variable "api_allowed_cidrs"/{v=1} v&&/^  type *= list\(string\)$/{print; print "  default     = [\"0.0.0.0/0\"]"; v=0; next} {print}' "$b/variables.tf" >"$b/variables.tf.new" && mv "$b/variables.tf.new" "$b/variables.tf"
+expect_failure "api_allowed_cidrs with a default (0.0.0.0/0)" 'variable api_allowed_cidrs has a default \(\["0.0.0.0/0"\]\)'
+
+fresh_copy
+sed -i '0,/v4_cidr_blocks = module.api_access.master_ingress_cidrs/s//v4_cidr_blocks = distinct(concat(var.api_allowed_cidrs, values(var.subnets)))/' "$b/main.tf"
+expect_failure "the API's security group rule bypassing modules/api-access" 'the Kubernetes API rule on port 443 takes v4_cidr_blocks = distinct'
+
+fresh_copy
+sed -i 's/"198.51.100.0\/24", "203.0.113.0\/24"\], cidrsubnet/"198.51.100.0\/24"], cidrsubnet/' "$b/modules/api-access/variables.tf"
+expect_failure "the documentation range of the old example accepted" 'run "the_documentation_range_of_the_old_example_is_refused"\.\.\. fail'
+
+fresh_copy
+sed -i 's/condition     = var.allow_from_anywhere || length(local.anywhere) == 0/condition     = var.allow_from_anywhere || length(local.anywhere) >= 0/' "$b/modules/api-access/outputs.tf"
+expect_failure "0.0.0.0/0 accepted without api_allowed_from_anywhere" 'run "the_whole_internet_is_refused_unless_asked_for"\.\.\. fail'
+
+fresh_copy
+sed -i '/^  api_allowed_cidrs          = var.api_allowed_cidrs$/d' "$b/examples/managed-services/main.tf"
+expect_failure "an example that does not pass the operator's API allow-list" 'requires the variable "api_allowed_cidrs" \(no default\), which is not given'
+
+# The helm provider as the yc CLI's profile instead of Terraform's identity (defect: the first apply from a machine).
+fresh_copy
+sed -i 's/^    token                  = data.yandex_client_config.this.iam_token$/    exec = {\n      api_version = "client.authentication.k8s.io\/v1beta1"\n      command     = "yc"\n      args        = ["k8s", "create-token"]\n    }/' "$b/examples/complete/main.tf"
+expect_failure "the helm provider authenticated by yc k8s create-token" 'kubernetes.exec authenticates through an external command'
+
+# The repository Argo CD syncs (defect: a root Application read from a file, a placeholder synced).
+fresh_copy
+# shellcheck disable=SC2016 # ${path.module} is HCL for the planted line, not shell
+sed -i 's|^  target_revision = var.gitops_revision$|  target_revision = var.gitops_revision\n\n  root_application_manifest = file("${path.module}/../../../gitops/root-application.yaml")|' "$b/examples/complete/main.tf"
+expect_failure "an example passing the root Application as a file" 'argument "root_application_manifest" is not a variable'
+
+fresh_copy
+sed -i 's|^            repoURL        = var.repo_url$|            repoURL        = "https://github.com/fraudops/fraudops.git"|' "$b/modules/argocd/main.tf"
+expect_failure "child Applications given the placeholder instead of the root's repository" 'run "the_root_application_syncs_the_given_repository_and_passes_it_to_the_apps_chart"\.\.\. fail'
+
+fresh_copy
+sed -i 's|!contains(\["github.com/fraudops/fraudops", |!contains([|' "$b/modules/argocd/variables.tf"
+expect_failure "the upstream placeholder accepted as the repository" 'run "the_upstream_placeholder_is_refused"\.\.\. fail'
+
+fresh_copy
+printf 'apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: pinned\nspec:\n  source:\n    repoURL: https://github.com/fraudops/fraudops.git\n' >"$work/broken/deploy/gitops/apps/templates/pinned.yaml"
+expect_failure "a child Application with its own (placeholder) repository URL" '"pinned.yaml"'
 
 bold "all Terraform checks passed"

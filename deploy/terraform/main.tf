@@ -104,6 +104,16 @@ resource "yandex_vpc_security_group" "cluster" {
   }
 }
 
+# Who may call the API, refused at plan time when the first apply could not reach it (modules/api-access).
+module "api_access" {
+  source = "./modules/api-access"
+
+  allowed_cidrs       = var.api_allowed_cidrs
+  allow_from_anywhere = var.api_allowed_from_anywhere
+  public_endpoint     = var.master_public_ip
+  internal_cidrs      = values(var.subnets)
+}
+
 resource "yandex_vpc_security_group" "master" {
   name        = "${var.name}-k8s-master"
   description = "Kubernetes API from the allowed networks"
@@ -115,14 +125,14 @@ resource "yandex_vpc_security_group" "master" {
     description    = "Kubernetes API (HTTPS)"
     protocol       = "TCP"
     port           = 443
-    v4_cidr_blocks = distinct(concat(var.api_allowed_cidrs, values(var.subnets)))
+    v4_cidr_blocks = module.api_access.master_ingress_cidrs
   }
 
   ingress {
     description    = "Kubernetes API"
     protocol       = "TCP"
     port           = 6443
-    v4_cidr_blocks = distinct(concat(var.api_allowed_cidrs, values(var.subnets)))
+    v4_cidr_blocks = module.api_access.master_ingress_cidrs
   }
 }
 

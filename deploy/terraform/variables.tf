@@ -82,14 +82,14 @@ variable "service_ipv4_range" {
 }
 
 variable "api_allowed_cidrs" {
-  description = "Who may reach the Kubernetes API (443, 6443) from outside the network. Every request still needs a Yandex Cloud IAM identity; narrow this to your office or CI egress in production."
+  description = "Who may reach the Kubernetes API (443, 6443) from outside the network, as IPv4 CIDR blocks. No default: with a public master (master_public_ip) it must hold the public egress address of the machine that runs `tofu apply`, as a /32, because the apply installs Argo CD through that endpoint (add your CI's if it calls the API); with a private master, []. modules/api-access refuses at plan time documentation ranges (the old example's 203.0.113.0/24), LAN-only lists, host bits set, and 0.0.0.0/0 unless api_allowed_from_anywhere."
   type        = list(string)
-  default     = ["0.0.0.0/0"]
+}
 
-  validation {
-    condition     = alltrue([for cidr in var.api_allowed_cidrs : can(cidrhost(cidr, 0))])
-    error_message = "api_allowed_cidrs must be IPv4 CIDR blocks."
-  }
+variable "api_allowed_from_anywhere" {
+  description = "Accept 0.0.0.0/0 in api_allowed_cidrs. Every call still needs an IAM token, but the API is then open to the whole internet; off, plan refuses it."
+  type        = bool
+  default     = false
 }
 
 variable "ingress_allowed_cidrs" {

@@ -7,3 +7,5 @@ export { buildReport, type ReportOptions, type ReportSummary } from './report/in
 export * from './cluster/cluster-watcher.ts';
 export * from './cluster/run.ts';
 export * from './cluster/settings.ts';
+export * from './cluster/cost-per-event.ts';
+export * from './cluster/capacity.ts';

@@ -17,6 +17,12 @@ export interface PacedProducerOptions {
   tickMs?: number;
   chunkSize?: number;
   maxInFlight?: number;
+  /**
+   * Several producers (the cluster Job's pods) never reuse each other's transaction ids: producer `idOffset`
+   * of `idStride` takes the ids congruent to its offset modulo the stride.
+   */
+  idStride?: number;
+  idOffset?: number;
   onProduced: (count: number) => void;
   onError: (error: Error) => void;
   onTarget: (eventsPerSecond: number) => void;
@@ -27,6 +33,7 @@ export interface ProducerTotals {
   poisoned: Record<PoisonKind, number>;
   failedRequests: number;
   firstTransactionId: number;
+  /** The last id sent; ids run from the first to it in steps of the producer's idStride. */
   lastTransactionId: number;
 }
 
@@ -41,7 +48,16 @@ export class PacedProducer {
   private startedAt = 0;
 
   constructor(options: PacedProducerOptions) {
-    this.options = { tickMs: 50, chunkSize: 2000, maxInFlight: 8, ...options };
+    this.options = { tickMs: 50, chunkSize: 2000, maxInFlight: 8, idStride: 1, idOffset: 0, ...options };
+    const { idStride, idOffset } = this.options;
+    if (
+      !Number.isInteger(idStride) ||
+      idStride < 1 ||
+      !Number.isInteger(idOffset) ||
+      idOffset < 0 ||
+      idOffset >= idStride
+    )
+      throw new Error(`idOffset must be an integer in [0, idStride), got ${idOffset} of ${idStride}`);
     this.producer = new Producer({
       clientId: 'fraudops-attack',
       bootstrapBrokers: [options.bootstrap],
@@ -49,13 +65,13 @@ export class PacedProducer {
       idempotent: true,
       acks: -1,
     });
-    this.nextId = firstTransactionId(new Date());
+    this.nextId = Math.ceil(firstTransactionId(new Date()) / idStride) * idStride + idOffset;
     this.totals = {
       produced: 0,
       poisoned: { 'not-json': 0, 'missing-field': 0, 'wrong-type': 0, 'unknown-field': 0 },
       failedRequests: 0,
       firstTransactionId: this.nextId,
-      lastTransactionId: this.nextId - 1,
+      lastTransactionId: this.nextId - idStride,
     };
   }
 
@@ -93,13 +109,14 @@ export class PacedProducer {
         const now = new Date();
         const messages = Array.from({ length: count }, () => {
           const n = this.next++;
-          const id = this.nextId++;
+          const id = this.nextId;
+          this.nextId += this.options.idStride;
           const poison = poisonFor(n, this.options.poisonRatio);
           const event = renderEvent(templates[n % templates.length] as Transaction, id, now, poison);
           if (poison !== null) this.totals.poisoned[poison]++;
           return { topic, key: event.key, value: event.value };
         });
-        this.totals.lastTransactionId = this.nextId - 1;
+        this.totals.lastTransactionId = this.nextId - this.options.idStride;
         const request = this.producer.send({ messages }).then(
           () => {
             this.totals.produced += count;

@@ -59,6 +59,21 @@ export function validateRamp(ramp: Ramp): Ramp {
   return ramp;
 }
 
+/**
+ * One producer's part when `producers` share a ramp (the cluster Job's pods): every rate divided evenly, the
+ * timing unchanged, so that together they follow the whole ramp step by step.
+ */
+export function shareOfRamp(ramp: Ramp, producers: number): Ramp {
+  if (!Number.isInteger(producers) || producers < 1)
+    throw new Error(`a ramp is shared by a whole number of producers (1 or more), not ${producers}`);
+  return {
+    startRate: ramp.startRate / producers,
+    stepRate: ramp.stepRate / producers,
+    stepSeconds: ramp.stepSeconds,
+    maxRate: ramp.maxRate / producers,
+  };
+}
+
 export function describeRamp(ramp: Ramp): string {
   const n = (x: number): string => x.toLocaleString('en-US');
   return (

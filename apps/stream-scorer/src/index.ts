@@ -19,3 +19,12 @@ export {
 export { defaultBackoff, parseRetryAfter, retryDelayMs, type BackoffPolicy } from './backoff.ts';
 export { lagSnapshot, type LagSnapshot } from './lag.ts';
 export { metricNames, type ScorerMetrics } from './metrics.ts';
+export {
+  openScoringPool,
+  resolveAddresses,
+  systemResolver,
+  type AddressResolver,
+  type ScoringPool,
+  type ScoringPoolOptions,
+} from './scoring-pool.ts';
+export { planUpstreams, upstreamOrigins, type UpstreamChange } from './upstreams.ts';

@@ -15,6 +15,8 @@ export const metricNames = {
   batchDuration: 'stream_scorer_batch_duration_seconds',
   batchSize: 'stream_scorer_batch_size',
   batchesInFlight: 'stream_scorer_batches_in_flight',
+  scoringUpstreams: 'stream_scorer_scoring_upstreams',
+  resolveFailures: 'stream_scorer_scoring_resolve_failures_total',
   consumerGroupLag: 'kafka_consumergroup_lag',
   partitionCurrentOffset: 'kafka_topic_partition_current_offset',
 } as const;
@@ -28,6 +30,7 @@ export interface ScorerMetrics {
   batchDuration: Histogram;
   batchSize: Histogram;
   batchesInFlight: Gauge;
+  resolveFailures: Counter;
 }
 
 export interface MetricsOptions {
@@ -38,6 +41,8 @@ export interface MetricsOptions {
   lag: () => Promise<LagSnapshot | null>;
   /** Batches being scored now, read at scrape time. */
   inFlight: () => number;
+  /** Scoring-api origins the batches are balanced over now, read at scrape time. */
+  upstreams: () => number;
 }
 
 export function createMetrics(options: MetricsOptions): ScorerMetrics {
@@ -87,6 +92,19 @@ export function createMetrics(options: MetricsOptions): ScorerMetrics {
       this.set(options.inFlight());
     },
   });
+  new Gauge({
+    name: metricNames.scoringUpstreams,
+    help: 'Scoring-api origins the batches are spread over: every ready replica with discovery, else 1.',
+    registers,
+    collect() {
+      this.set(options.upstreams());
+    },
+  });
+  const resolveFailures = new Counter({
+    name: metricNames.resolveFailures,
+    help: "Failed or empty resolutions of the scoring API's headless Service (the replicas last known stay).",
+    registers,
+  });
   // Every series exists from the start, so that rate() and alerts see a 0 rather than nothing.
   for (const code of deadLetterCodes) deadLettered.labels({ code }).inc(0);
   for (const cause of retryCauses) retries.labels({ cause }).inc(0);
@@ -126,6 +144,7 @@ export function createMetrics(options: MetricsOptions): ScorerMetrics {
     batchDuration,
     batchSize,
     batchesInFlight,
+    resolveFailures,
   };
 }
 

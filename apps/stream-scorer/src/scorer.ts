@@ -37,6 +37,7 @@ import {
   type SourceMessage,
 } from './records.ts';
 import { scoreBatch, type ScoringClientOptions } from './scoring-client.ts';
+import { openScoringPool, type AddressResolver, type ScoringPool } from './scoring-pool.ts';
 
 export interface StreamScorerOptions {
   /** host:port of one or more brokers. */
@@ -45,6 +46,13 @@ export interface StreamScorerOptions {
   groupId: string;
   /** Base URL of the scoring service: the gateway in the stack, so the load spreads over the replicas. */
   scoringUrl: string;
+  /**
+   * 0 (default): send to scoringUrl's host as it is. > 0: scoringUrl names a headless Service; resolve it
+   * again this often and send each batch to the next of its replicas (scoring-pool.ts).
+   */
+  scoringResolveIntervalMs?: number;
+  /** Who answers those resolutions; default: the system's DNS servers. */
+  scoringResolver?: AddressResolver;
   /** A batch is sent when it holds this many events... */
   maxBatchSize: number;
   /** ...or when its first event has waited this long. */
@@ -183,11 +191,13 @@ export async function startStreamScorer(options: StreamScorerOptions): Promise<S
   });
 
   let batcher: Batcher<Delivery> | null = null;
+  let scoringPool: ScoringPool | null = null;
   const metrics = createMetrics({
     ...(options.registry === undefined ? {} : { registry: options.registry }),
     defaultMetrics: options.defaultMetrics ?? true,
     lag: () => lagSampler.get(),
     inFlight: () => batcher?.inFlight ?? 0,
+    upstreams: () => scoringPool?.upstreams().length ?? 0,
   });
 
   const producer = new Producer<Buffer, Buffer, string, string>({
@@ -206,8 +216,20 @@ export async function startStreamScorer(options: StreamScorerOptions): Promise<S
     sizeOf: recordSize,
   });
 
+  const resolveIntervalMs = options.scoringResolveIntervalMs ?? 0;
+  const pool = await openScoringPool({
+    url: options.scoringUrl,
+    resolveIntervalMs,
+    ...(options.scoringResolver === undefined ? {} : { resolver: options.scoringResolver }),
+    log,
+    onResolveFailure: () => {
+      metrics.resolveFailures.inc();
+    },
+  });
+  scoringPool = pool;
+
   const scoringClient: ScoringClientOptions = {
-    baseUrl: options.scoringUrl,
+    pool,
     requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
     backoff,
     onRetry: ({ cause, attempt, delayMs, detail }) => {
@@ -501,7 +523,11 @@ export async function startStreamScorer(options: StreamScorerOptions): Promise<S
 
   log(
     `stream-scorer starting: group ${groupId} on ${topics.transactions} at ${bootstrapBrokers.join(',')}; ` +
-      `scoring through ${options.scoringUrl}; batches of up to ${maxBatchSize} events or ${options.maxBatchWaitMs} ms, ` +
+      `scoring through ${options.scoringUrl}` +
+      (resolveIntervalMs > 0
+        ? ` (${pool.upstreams().length} replicas, resolved again every ${resolveIntervalMs} ms)`
+        : '') +
+      `; batches of up to ${maxBatchSize} events or ${options.maxBatchWaitMs} ms, ` +
       `${options.maxBatchesInFlight} in flight; scores to ${topics.scores}, dead letters to ${topics.deadLetter}` +
       (url === null ? '' : `; metrics on ${url}/metrics`),
   );
@@ -554,6 +580,10 @@ export async function startStreamScorer(options: StreamScorerOptions): Promise<S
     await consuming;
     await producer.close(true).catch((error: unknown) => {
       log(`closing the producer: ${describeError(error)}`);
+    });
+    // After the drain nothing is in flight but what the deadline abandoned: closing waits for nothing long.
+    await pool.close().catch((error: unknown) => {
+      log(`closing the scoring connections: ${describeError(error)}`);
     });
     if (server !== null) {
       const closedServer = once(server, 'close');

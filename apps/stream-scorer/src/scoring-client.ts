@@ -1,10 +1,14 @@
 // Scores one batch through POST /predict/batch until every item has a score or a rejection. Failures of the
 // service (429, 5xx, no answer) are retried with backoff for as long as it takes: a valid event is never
-// dropped for the service's fault. Only a shutdown deadline (the signal) ends the loop early.
+// dropped for the service's fault. Only a shutdown deadline (the signal) ends the loop early. Each attempt
+// goes through the scoring pool (scoring-pool.ts), so a retry may land on another replica.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Score, Transaction } from '@fraudops/contracts';
 import { parseRetryAfter, retryDelayMs, type BackoffPolicy } from './backoff.ts';
+import type { ScoringPool } from './scoring-pool.ts';
 import { readAnswer, type RetryCause, type Verdict } from './scoring-answer.ts';
+
+const PREDICT_BATCH_PATH = '/predict/batch';
 
 export interface ScoringRetry {
   cause: RetryCause;
@@ -15,8 +19,8 @@ export interface ScoringRetry {
 }
 
 export interface ScoringClientOptions {
-  /** The scoring service's base URL (the gateway in the stack), e.g. http://127.0.0.1:8080. */
-  baseUrl: string;
+  /** Where the requests go: SCORING_URL's origin, or every replica behind it (scoring-pool.ts). */
+  pool: Pick<ScoringPool, 'dispatcher' | 'host'>;
   requestTimeoutMs: number;
   backoff: BackoffPolicy;
   onRetry: (retry: ScoringRetry) => void;
@@ -30,30 +34,35 @@ export interface ScoringOutcome {
 }
 
 function describeFailure(error: unknown, timeoutMs: number): string {
-  const e = error as Error & { cause?: { code?: string; message?: string } };
+  const e = error as Error & { code?: string };
   if (e.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
-  const cause = e.cause?.code ?? e.cause?.message;
-  return cause === undefined ? e.message : `${e.message} (${cause})`;
+  // Discovery has not found a ready replica yet (or ever): the retry waits for the next resolution.
+  if (e.code === 'UND_ERR_BPL_MISSING_UPSTREAM') return 'no scoring-api replica known yet';
+  return e.message;
 }
 
 async function post(
-  url: string,
+  pool: ScoringClientOptions['pool'],
   body: string,
   ids: readonly number[],
   timeoutMs: number,
   signal: AbortSignal,
 ): Promise<{ verdict: Verdict; retryAfterMs: number | null }> {
   try {
-    const response = await fetch(url, {
+    const response = await pool.dispatcher.request({
+      path: PREDICT_BATCH_PATH,
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { host: pool.host, 'content-type': 'application/json' },
       body,
       signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
     });
-    const text = await response.text();
+    const text = await response.body.text();
+    const retryAfter = response.headers['retry-after'];
     return {
-      verdict: readAnswer(response.status, text, ids),
-      retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
+      verdict: readAnswer(response.statusCode, text, ids),
+      retryAfterMs: parseRetryAfter(
+        Array.isArray(retryAfter) ? (retryAfter[0] ?? null) : (retryAfter ?? null),
+      ),
     };
   } catch (error) {
     if (signal.aborted) throw signal.reason;
@@ -69,7 +78,6 @@ export async function scoreBatch(
   options: ScoringClientOptions,
   signal: AbortSignal,
 ): Promise<ScoringOutcome> {
-  const url = new URL('/predict/batch', options.baseUrl).href;
   const scores = new Map<number, Score>();
   const rejected = new Map<number, string>();
   // Indexes (into `transactions`) still to score; the API's item indexes point into this list.
@@ -79,7 +87,7 @@ export async function scoreBatch(
     signal.throwIfAborted();
     const sent = remaining.map((i) => transactions[i] as Transaction);
     const { verdict, retryAfterMs } = await post(
-      url,
+      options.pool,
       JSON.stringify({ transactions: sent }),
       sent.map((t) => t.transaction_id),
       options.requestTimeoutMs,

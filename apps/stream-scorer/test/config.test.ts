@@ -13,6 +13,8 @@ describe('loadScorerSettings', () => {
       topics: kafka.topics,
       groupId: streamScorer.groupId,
       scoringUrl: `http://${gateway.host}:${gateway.port}`,
+      // The gateway balances each request: no discovery.
+      scoringResolveIntervalMs: 0,
       maxBatchSize: streamScorer.maxBatchSize,
       maxBatchWaitMs: streamScorer.maxBatchWaitMs,
       maxBatchesInFlight: streamScorer.maxBatchesInFlight,
@@ -27,6 +29,7 @@ describe('loadScorerSettings', () => {
       PORT: '0',
       KAFKA_BROKERS: 'a:1, b:2',
       SCORING_URL: 'http://replica:18101',
+      SCORING_RESOLVE_INTERVAL_MS: '2000',
       GROUP_ID: 'other',
       MAX_BATCH_SIZE: '10',
       MAX_BATCH_WAIT_MS: '5',
@@ -36,6 +39,7 @@ describe('loadScorerSettings', () => {
     expect(settings).toMatchObject({
       bootstrapBrokers: ['a:1', 'b:2'],
       scoringUrl: 'http://replica:18101',
+      scoringResolveIntervalMs: 2000,
       groupId: 'other',
       maxBatchSize: 10,
       maxBatchWaitMs: 5,
@@ -52,6 +56,23 @@ describe('loadScorerSettings', () => {
     [{ KAFKA_BROKERS: 'localhost' }, /KAFKA_BROKERS must be host:port/],
     [{ SCORING_URL: 'ftp://x' }, /SCORING_URL must be an http\(s\) URL/],
     [{ GROUP_ID: ' ' }, /GROUP_ID must not be empty/],
+    [
+      { SCORING_RESOLVE_INTERVAL_MS: '100' },
+      /SCORING_RESOLVE_INTERVAL_MS must be 0 or an integer from 250 to 60000/,
+    ],
+    [{ SCORING_RESOLVE_INTERVAL_MS: '2s' }, /SCORING_RESOLVE_INTERVAL_MS must be 0 or an integer/],
+    [
+      { SCORING_URL: 'http://10.0.0.7:8080', SCORING_RESOLVE_INTERVAL_MS: '2000' },
+      /SCORING_RESOLVE_INTERVAL_MS needs a DNS name in SCORING_URL .*"10\.0\.0\.7"/,
+    ],
+    [
+      { SCORING_URL: 'http://[fd00::7]:8080', SCORING_RESOLVE_INTERVAL_MS: '2000' },
+      /SCORING_RESOLVE_INTERVAL_MS needs a DNS name in SCORING_URL/,
+    ],
+    [
+      { SCORING_URL: 'https://scoring-api-headless:8080', SCORING_RESOLVE_INTERVAL_MS: '2000' },
+      /SCORING_RESOLVE_INTERVAL_MS needs an http: SCORING_URL/,
+    ],
   ])('refuses %o with a message naming the variable', (env, message) => {
     expect(() => loadScorerSettings(env)).toThrow(message);
   });

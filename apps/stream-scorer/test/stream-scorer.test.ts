@@ -14,6 +14,7 @@ import {
   type StreamScorerOptions,
 } from '../src/index.ts';
 import { scoreBatch } from '../src/scoring-client.ts';
+import { openScoringPool } from '../src/scoring-pool.ts';
 import {
   createTopics,
   kafkaAvailable,
@@ -289,9 +290,9 @@ describe.skipIf(!kafkaAvailable())('the stream scorer on a real broker and scori
       metricSum(await scrape(unreachableUrl), 'stream_scorer_scoring_retries_total', { cause: 'network' }) < 2
     )
       await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(unreachable.logs.some((line) => /scoring retry \d+ \(network: fetch failed/.test(line))).toBe(
-      true,
-    );
+    expect(
+      unreachable.logs.some((line) => /scoring retry \d+ \(network: connect ECONNREFUSED/.test(line)),
+    ).toBe(true);
     expect(await unreachable.scorer.close({ timeoutMs: 300 })).toEqual({ clean: false });
     expect(
       unreachable.logs.some((line) => /abandoned a batch of \d+ at the shutdown deadline/.test(line)),
@@ -438,16 +439,17 @@ describe.skipIf(!kafkaAvailable())('the stream scorer on a real broker and scori
     ];
     // Sent straight to the API, as if local validation had missed them.
     const batch = [a, { ...b, tx_amount: 'lots' }, c, { ...d, merchant: 'acme' }] as unknown as Transaction[];
+    const pool = await openScoringPool({ url: api.url, resolveIntervalMs: 0, log: () => undefined });
     const outcome = await scoreBatch(
       batch,
       {
-        baseUrl: api.url,
+        pool,
         requestTimeoutMs: 5000,
         backoff: { baseMs: 10, maxMs: 10 },
         onRetry: () => undefined,
       },
       new AbortController().signal,
-    );
+    ).finally(() => pool.close());
     expect([...outcome.scores.keys()].sort()).toEqual([0, 2]);
     expect(outcome.scores.get(0)?.transaction_id).toBe(a.transaction_id);
     expect(outcome.scores.get(2)?.transaction_id).toBe(c.transaction_id);

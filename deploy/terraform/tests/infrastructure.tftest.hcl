@@ -6,6 +6,17 @@ mock_provider "yandex" {}
 
 variables {
   folder_id = "b1gaaaaaaaaaaaaaaaaa"
+  # An arbitrary public address (modules/api-access refuses the documentation ranges).
+  api_allowed_cidrs = ["95.0.0.10/32"]
+}
+
+run "the_master_admits_the_operator_and_the_subnets_only" {
+  command = plan
+
+  assert {
+    condition     = alltrue([for rule in yandex_vpc_security_group.master.ingress : toset(rule.v4_cidr_blocks) == toset(concat(["95.0.0.10/32"], values(var.subnets)))])
+    error_message = "The Kubernetes API (443, 6443) must admit api_allowed_cidrs and the VPC's subnets, through modules/api-access."
+  }
 }
 
 run "the_kubernetes_version_is_pinned_to_the_project_config" {

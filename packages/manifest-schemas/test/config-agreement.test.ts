@@ -86,7 +86,7 @@ describe('the Yandex overlay agrees with fraudops.config.json', () => {
     expect(names).toContain('KAFKA_BROKERS');
     expect(names).toContain('SCORING_URL');
     expect(env.find((e) => e.name === 'SCORING_URL')?.value).toMatch(
-      new RegExp(`^http://scoring-api\\.${config.cloud.namespace}\\.svc\\.cluster\\.local:\\d+$`),
+      new RegExp(`^http://scoring-api-headless\\.${config.cloud.namespace}\\.svc\\.cluster\\.local:\\d+$`),
     );
   });
 });

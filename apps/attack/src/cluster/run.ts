@@ -9,7 +9,7 @@ import { loadReplay } from '../events.ts';
 import { attackMetrics, meteredProducer, serveMetrics } from '../metrics.ts';
 import type { PacedProducer, ProducerTotals } from '../producer.ts';
 import { SentRate, progressLine } from '../progress.ts';
-import { describeRamp } from '../ramp.ts';
+import { describeRamp, shareOfRamp } from '../ramp.ts';
 import { CPU_ALERT_THRESHOLD } from '../report/report-queries.ts';
 import { SATURATION_ALERT, type WatchSnapshot } from '../watcher.ts';
 import { ClusterWatcher } from './cluster-watcher.ts';
@@ -176,8 +176,13 @@ export async function runClusterAttack(options: ClusterAttackOptions): Promise<C
 
     const address = server.address();
     const port = typeof address === 'object' && address !== null ? address.port : settings.metricsPort;
+    const ownRamp = shareOfRamp(settings.ramp, settings.pods);
+    const share =
+      settings.pods === 1
+        ? ''
+        : ` (the whole Job; this pod ${settings.podIndex + 1} of ${settings.pods} produces ${describeRamp(ownRamp)})`;
     write(
-      `attack: ${describeRamp(settings.ramp)}; ${n(templates.length)} replayed transactions, looped, into ` +
+      `attack: ${describeRamp(settings.ramp)}${share}; ${n(templates.length)} replayed transactions, looped, into ` +
         `${settings.transactionsTopic} at ${settings.kafkaBrokers.join(',')}; /metrics on port ${port}; watching ` +
         `${target.namespace}/${target.deployment} through ${settings.prometheusUrl} and ${settings.alertmanagerUrl}; ` +
         `stops when Alertmanager holds ${SATURATION_ALERT} as firing or after ${settings.maxDurationSeconds} s\n`,
@@ -188,9 +193,11 @@ export async function runClusterAttack(options: ClusterAttackOptions): Promise<C
         // The producer bootstraps from one broker and discovers the rest from it.
         bootstrap,
         topic: settings.transactionsTopic,
-        ramp: settings.ramp,
+        ramp: ownRamp,
         templates,
         poisonRatio: settings.poisonRatio,
+        idStride: settings.pods,
+        idOffset: settings.podIndex,
       },
       metrics,
       write,

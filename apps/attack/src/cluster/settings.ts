@@ -12,7 +12,11 @@ export interface ClusterAttackSettings {
   prometheusUrl: string;
   alertmanagerUrl: string;
   replayFile: string;
+  /** The whole Job's ramp: every pod produces its share (shareOfRamp), so together they follow this one. */
   ramp: Ramp;
+  /** Pods producing in parallel (the indexed Job's parallelism) and this pod's index among them. */
+  pods: number;
+  podIndex: number;
   maxDurationSeconds: number;
   poisonRatio: number;
   /** The Deployment under attack; its HPA has the same name (the alert selects horizontalpodautoscaler=). */
@@ -42,6 +46,8 @@ export const SETTINGS_VARIABLES = [
   'MAX_RATE',
   'MAX_DURATION_SECONDS',
   'POISON_RATIO',
+  'ATTACK_PODS',
+  'JOB_COMPLETION_INDEX',
   'DEPLOYMENT',
   'NAMESPACE',
   'METRICS_PORT',
@@ -138,6 +144,10 @@ export function loadClusterSettings(env: Env, config: ProjectConfig): ClusterAtt
     minExclusive: true,
   });
   const poisonRatio = number(env, 'POISON_RATIO', d.poisonRatio, { min: 0, max: 1 });
+  // An indexed Job (completionMode: Indexed) sets JOB_COMPLETION_INDEX in each pod; ATTACK_PODS is its
+  // parallelism, written beside it in the CronJob (the capacity check keeps the two equal).
+  const pods = number(env, 'ATTACK_PODS', 1, { min: 1, max: 1000, integer: true });
+  const podIndex = number(env, 'JOB_COMPLETION_INDEX', 0, { min: 0, max: pods - 1, integer: true });
   const deployment = named(
     env,
     'DEPLOYMENT',
@@ -161,6 +171,8 @@ export function loadClusterSettings(env: Env, config: ProjectConfig): ClusterAtt
     alertmanagerUrl,
     replayFile,
     ramp: { startRate, stepRate, stepSeconds, maxRate },
+    pods,
+    podIndex,
     maxDurationSeconds,
     poisonRatio,
     deployment,

@@ -15,15 +15,17 @@ export interface ScoringApiProcess {
   stop: () => Promise<void>;
 }
 
+/** host: any loopback address (127.0.0.0/8), so that several replicas can share one port as pods do. */
 export async function startScoringApi(
   env: Record<string, string> = {},
   port?: number,
+  host = '127.0.0.1',
 ): Promise<ScoringApiProcess> {
   const chosen = port ?? (await freePort());
   const child = spawn(process.execPath, [scoringApiEntry(loadProjectConfig())], {
     env: {
       ...process.env,
-      HOST: '127.0.0.1',
+      HOST: host,
       PORT: String(chosen),
       MODEL_URI: `file:${inject('modelDir')}`,
       LOG_LEVEL: 'warn',
@@ -35,7 +37,7 @@ export async function startScoringApi(
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = once(child, 'exit');
-  const url = `http://127.0.0.1:${chosen}`;
+  const url = `http://${host}:${chosen}`;
   const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGKILL');

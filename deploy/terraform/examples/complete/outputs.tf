@@ -18,6 +18,16 @@ output "registry_url" {
   value       = module.fraudops.registry_url
 }
 
+output "registry_id" {
+  description = "The Container Registry's ID (REGISTRY_ID in the overlay, YC_REGISTRY_ID in CI: docs/deploy.md, sections 2 and 5)."
+  value       = module.fraudops.registry_id
+}
+
+output "mlflow_bucket" {
+  description = "The MLflow bucket (artifactRoot.s3.bucket in deploy/gitops/values/mlflow.yaml)."
+  value       = module.fraudops.mlflow_bucket
+}
+
 output "mlflow_artifacts_uri" {
   description = "MLflow's artifact destination."
   value       = module.fraudops.mlflow_artifacts_uri
@@ -34,6 +44,6 @@ output "node_group_scale" {
 }
 
 output "argocd_root_application" {
-  description = "What ArgoCD syncs."
+  description = "What Argo CD syncs."
   value       = module.argocd.root_application
 }

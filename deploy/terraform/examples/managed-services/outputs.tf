@@ -17,3 +17,23 @@ output "registry_url" {
   description = "Where CI pushes the images."
   value       = module.fraudops.registry_url
 }
+
+output "registry_id" {
+  description = "The Container Registry's ID (REGISTRY_ID in the overlay, YC_REGISTRY_ID in CI: docs/deploy.md, sections 2 and 5)."
+  value       = module.fraudops.registry_id
+}
+
+output "mlflow_bucket" {
+  description = "The MLflow bucket (artifactRoot.s3.bucket in deploy/gitops/values/mlflow.yaml)."
+  value       = module.fraudops.mlflow_bucket
+}
+
+output "lockbox_secret_id" {
+  description = "Lockbox secret with MLflow's S3 key."
+  value       = module.fraudops.lockbox_secret_id
+}
+
+output "argocd_root_application" {
+  description = "What Argo CD syncs."
+  value       = module.argocd.root_application
+}

@@ -1,21 +1,27 @@
 locals {
-  # The root Application: the manifest the GitOps folder keeps (deploy/gitops/root-application.yaml),
-  # or one built from repo_url when the caller has none.
-  built_root = {
-    apiVersion = "argoproj.io/v1alpha1"
-    kind       = "Application"
-    metadata = {
-      name       = "root"
-      namespace  = var.namespace
-      finalizers = ["resources-finalizer.argocd.argoproj.io"]
-    }
+  # The folder of the repository that holds the app of apps: a Helm chart whose templates are the child
+  # Applications, each taking the repository and revision from the values below. Terraform owns the root
+  # Application (a helm release), so repo_url and target_revision (gitops_repo_url and gitops_revision in an
+  # example's terraform.tfvars) are the one place the repository is named: change them and apply; a file in
+  # deploy/gitops cannot move the root.
+  apps_path = "deploy/gitops/apps"
+
+  root = {
+    name       = "root"
+    namespace  = var.namespace
+    finalizers = ["resources-finalizer.argocd.argoproj.io"]
     spec = {
       project = "default"
       source = {
-        repoURL        = coalesce(var.repo_url, "unset")
+        repoURL        = var.repo_url
         targetRevision = var.target_revision
-        path           = var.apps_path
-        directory      = { recurse = true }
+        path           = local.apps_path
+        helm = {
+          valuesObject = {
+            repoURL        = var.repo_url
+            targetRevision = var.target_revision
+          }
+        }
       }
       destination = {
         server    = "https://kubernetes.default.svc"
@@ -27,18 +33,14 @@ locals {
       }
     }
   }
-  # Through YAML either way, so that both branches have one type.
-  root = yamldecode(coalesce(var.root_application_manifest, yamlencode(local.built_root)))
 
-  # argocd-apps 2.x takes applications as a map: name => the Application's spec, plus its namespace,
-  # labels, annotations and finalizers.
+  # argocd-apps 2.x takes applications as a map: name => the Application's spec, plus its namespace and
+  # finalizers.
   root_app_values = {
     applications = {
-      (local.root.metadata.name) = merge(local.root.spec, {
-        namespace             = try(local.root.metadata.namespace, var.namespace)
-        finalizers            = try(local.root.metadata.finalizers, [])
-        additionalLabels      = try(local.root.metadata.labels, {})
-        additionalAnnotations = try(local.root.metadata.annotations, {})
+      (local.root.name) = merge(local.root.spec, {
+        namespace  = local.root.namespace
+        finalizers = local.root.finalizers
       })
     }
   }
@@ -90,13 +92,6 @@ resource "helm_release" "argocd" {
   cleanup_on_fail  = true
   timeout          = var.timeout_seconds
   max_history      = 5
-
-  lifecycle {
-    precondition {
-      condition     = var.root_application_manifest != null || var.repo_url != null
-      error_message = "Give either root_application_manifest (deploy/gitops/root-application.yaml) or repo_url for the root Application."
-    }
-  }
 }
 
 # A second release: the Application CRD must exist before Helm can validate an Application.

@@ -9,11 +9,12 @@ output "chart_version" {
 }
 
 output "root_application" {
-  description = "Name, repository, revision and path of the root Application."
+  description = "Name, repository, revision and path of the root Application, and the values it passes to the deploy/gitops/apps chart."
   value = {
-    name            = local.root.metadata.name
-    repo_url        = try(local.root.spec.source.repoURL, null)
-    target_revision = try(local.root.spec.source.targetRevision, null)
-    path            = try(local.root.spec.source.path, null)
+    name            = local.root.name
+    repo_url        = local.root.spec.source.repoURL
+    target_revision = local.root.spec.source.targetRevision
+    path            = local.root.spec.source.path
+    chart_values    = local.root.spec.source.helm.valuesObject
   }
 }

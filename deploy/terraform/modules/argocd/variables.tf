@@ -54,34 +54,37 @@ variable "timeout_seconds" {
 }
 
 ################################################################################
-# The root Application (app of apps)
+# The root Application (app of apps): built from these inputs only
 ################################################################################
 
-variable "root_application_manifest" {
-  description = "The root Application manifest (YAML), normally file(\"deploy/gitops/root-application.yaml\"). When null the module builds one from repo_url, target_revision and apps_path."
+variable "repo_url" {
+  description = "The git repository Argo CD syncs: your fork of fraudops (https or ssh). The root Application syncs its deploy/gitops/apps chart and passes this URL and target_revision to it as values, so every child Application follows the same repository. No default: the upstream URL is a placeholder."
   type        = string
-  default     = null
 
   validation {
-    condition     = var.root_application_manifest == null || try(yamldecode(var.root_application_manifest).kind == "Application", false)
-    error_message = "root_application_manifest must be the YAML of one argoproj.io/v1alpha1 Application."
+    condition = can(regex(join("|", [
+      "^https://[A-Za-z0-9.-]+(:[0-9]+)?/[^\\s?#]+$",                  # https://github.com/you/fraudops.git
+      "^ssh://([A-Za-z0-9._-]+@)?[A-Za-z0-9.-]+(:[0-9]+)?/[^\\s?#]+$", # ssh://git@github.com/you/fraudops.git
+      "^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[A-Za-z0-9._~-][^\\s?#]*$",     # git@github.com:you/fraudops.git
+    ]), var.repo_url))
+    error_message = "repo_url (gitops_repo_url in the examples) must be the https or ssh URL of the git repository Argo CD syncs, e.g. https://github.com/<you>/fraudops.git or git@github.com:<you>/fraudops.git; got ${jsonencode(var.repo_url)}."
+  }
+
+  validation {
+    # The same repository in any of the three forms, without .git or a trailing slash, in lower case.
+    condition     = !contains(["github.com/fraudops/fraudops", "github.com/your-org/fraudops"], lower(replace(replace(replace(coalesce(var.repo_url, "-"), "/^(https://|ssh://([^@/]+@)?|[^@/:]+@)/", ""), "/(\\.git)?/?$/", ""), ":", "/")))
+    error_message = "repo_url (gitops_repo_url in the examples) is ${jsonencode(var.repo_url)}, a placeholder: Argo CD would sync a repository that is not yours. Push this repository to your own fork and give that fork's URL (docs/deploy.md, section 1)."
   }
 }
 
-variable "repo_url" {
-  description = "Git repository ArgoCD syncs from (used when root_application_manifest is null)."
-  type        = string
-  default     = null
-}
-
 variable "target_revision" {
-  description = "Branch, tag or commit of repo_url."
+  description = "Branch, tag or commit of repo_url that Argo CD syncs (gitops_revision in the examples)."
   type        = string
   default     = "main"
-}
+  nullable    = false
 
-variable "apps_path" {
-  description = "Folder of repo_url holding the child Applications."
-  type        = string
-  default     = "deploy/gitops/apps"
+  validation {
+    condition     = can(regex("^[^\\s]+$", var.target_revision))
+    error_message = "target_revision must be a branch, tag or commit (no spaces), e.g. main."
+  }
 }

@@ -44,7 +44,7 @@ variable "workloads" {
   default = {
     # The model: deploy/k8s/base/scoring-api (requests 250m / 256Mi), HPA at its maximum of 6.
     "scoring-api"                         = { cpu_m = 250, memory_mi = 256, replicas = 6 }
-    "stream-scorer"                       = { cpu_m = 500, memory_mi = 256, replicas = 2 }
+    "stream-scorer"                       = { cpu_m = 250, memory_mi = 256, replicas = 4 }
     "prometheus"                          = { cpu_m = 500, memory_mi = 2048, replicas = 1 }
     "grafana"                             = { cpu_m = 100, memory_mi = 256, replicas = 1 }
     "alertmanager"                        = { cpu_m = 50, memory_mi = 128, replicas = 1 }
@@ -62,8 +62,9 @@ variable "workloads" {
     "envoy-gateway controller" = { cpu_m = 100, memory_mi = 256, replicas = 1 }
     "envoy proxy"              = { cpu_m = 250, memory_mi = 256, replicas = 2 }
     "argocd"                   = { cpu_m = 500, memory_mi = 1024, replicas = 1 }
-    # The attack Job while it prepares its replay (init container; the attack itself asks for less).
-    "attack job" = { cpu_m = 1000, memory_mi = 2048, replicas = 1 }
+    # The attack Job's three pods while they prepare their replay (the init container; the attack asks for less
+    # memory).
+    "attack job" = { cpu_m = 500, memory_mi = 2048, replicas = 3 }
     # kube-system Deployments: CoreDNS x2, metrics-server and the managed add-ons' controllers.
     "kube-system (cluster-wide)" = { cpu_m = 300, memory_mi = 512, replicas = 1 }
   }

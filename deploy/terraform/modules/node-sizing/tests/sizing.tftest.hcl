@@ -4,8 +4,8 @@ run "the_documented_need_at_the_default_node_shape" {
   command = plan
 
   assert {
-    condition     = output.total_requests.cpu_m == 11950 && output.total_requests.memory_mi == 26944
-    error_message = "The documented workloads should request 11950m CPU and 26944 MiB (docs/deploy.md); got ${output.total_requests.cpu_m}m / ${output.total_requests.memory_mi} MiB."
+    condition     = output.total_requests.cpu_m == 12450 && output.total_requests.memory_mi == 31552
+    error_message = "The documented workloads should request 12450m CPU and 31552 MiB (docs/deploy.md); got ${output.total_requests.cpu_m}m / ${output.total_requests.memory_mi} MiB."
   }
 
   assert {
