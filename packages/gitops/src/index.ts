@@ -1,3 +1,4 @@
 export * from './generated-manifests.ts';
 export * from './gitops-files.ts';
 export * from './applications.ts';
+export * from './apps-chart.ts';

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { loadProjectConfig, repositoryRoot } from '@fraudops/config';
 import { readManifests } from '@fraudops/manifest-policy';
@@ -9,6 +10,9 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import {
   applications,
+  appsChartDir,
+  appsChartTestValues,
+  renderApplications,
   checkPostgresClusters,
   checkReplicasOwnedByHpa,
   checkSources,
@@ -21,11 +25,12 @@ import {
   type GitopsObject,
 } from '../src/index.ts';
 
-const objects: GitopsObject[] = readManifests(gitopsDir);
+// The plain manifests of deploy/gitops and the child Applications the app-of-apps chart renders with the values
+// the root Application passes (its offline test values: a fork's URL).
+const objects: GitopsObject[] = [...readManifests(gitopsDir), ...renderApplications()];
 const apps = applications(objects);
-const root = apps.find((a) => a.name === 'root');
 const repository = {
-  url: root?.sources[0]?.repoURL ?? '',
+  url: appsChartTestValues().repoURL,
   exists: (path: string) => existsSync(join(repositoryRoot, path)),
 };
 const rendered = renderManifests();
@@ -64,8 +69,10 @@ describe('the generated files of deploy/gitops', () => {
 });
 
 describe('the Argo CD applications', () => {
-  it('are an app of apps: a root syncing deploy/gitops/apps, and one Application per component', () => {
-    expect(root?.sources[0]?.path).toBe('deploy/gitops/apps');
+  it('are an app of apps: the chart deploy/gitops/apps renders one Application per component', () => {
+    expect(new Set(apps.map((a) => a.file.split('/').slice(0, 4).join('/')))).toEqual(
+      new Set(['deploy/gitops/apps/templates']),
+    );
     expect(apps.map((a) => a.name).sort()).toEqual(
       [
         'airflow',
@@ -79,7 +86,6 @@ describe('the Argo CD applications', () => {
         'platform-databases',
         'platform-gateway',
         'platform-kafka',
-        'root',
         'strimzi',
       ].sort(),
     );
@@ -87,6 +93,23 @@ describe('the Argo CD applications', () => {
 
   it('pin every chart, use one repository, and name paths and value files that exist', () => {
     expect(checkSources(apps, repository).map(formatProblem)).toEqual([]);
+  });
+
+  it('sync the repository and revision the root Application passes, whatever they are', () => {
+    const fork = { repoURL: 'ssh://git@git.example.org/ops/fraud.git', targetRevision: 'release-7' };
+    const followed = applications(renderApplications(fork));
+    const ownSources = followed.flatMap((a) => a.sources.filter((s) => s.chart === undefined));
+    // Every child but the operators' charts without values reads this repository (a path or the values).
+    expect(ownSources.length).toBeGreaterThanOrEqual(followed.length - 1);
+    for (const source of ownSources)
+      expect({ repoURL: source.repoURL, targetRevision: source.targetRevision }).toEqual(fork);
+    expect(checkSources(followed, { ...repository, url: fork.repoURL }).map(formatProblem)).toEqual([]);
+  });
+
+  it('refuse to render without the repository (the root Application must pass it)', () => {
+    expect(() => renderApplications({ repoURL: '' })).toThrow(
+      /repoURL is not set: the root Application passes it from Terraform's gitops_repo_url/,
+    );
   });
 
   it('sync operators before the objects that need their CRDs, and services before their users', () => {
@@ -107,6 +130,27 @@ describe('the Argo CD applications', () => {
 });
 
 describe('the checks fail on planted mistakes', () => {
+  it('a child Application that names a repository of its own (as every child did before the chart)', () => {
+    const chart = join(mkdtempSync(join(tmpdir(), 'apps-chart-')), 'apps');
+    try {
+      cpSync(appsChartDir, chart, { recursive: true });
+      const template = join(chart, 'templates/platform-kafka.yaml');
+      writeFileSync(
+        template,
+        readFileSync(template, 'utf8').replace(
+          /repoURL: .*/,
+          'repoURL: https://github.com/fraudops/fraudops.git',
+        ),
+      );
+      const planted = applications(renderApplications({}, chart)).filter((a) => a.name === 'platform-kafka');
+      expect(checkSources(planted, repository).map((p) => `[${p.rule}] ${p.message}`)).toEqual([
+        `[same-repository] git source https://github.com/fraudops/fraudops.git differs from the root Application's ${repository.url}`,
+      ]);
+    } finally {
+      rmSync(join(chart, '..'), { recursive: true, force: true });
+    }
+  });
+
   const chartApp = apps.find((a) => a.name === 'kube-prometheus-stack');
   if (chartApp === undefined) throw new Error('no kube-prometheus-stack Application');
 
@@ -116,7 +160,7 @@ describe('the checks fail on planted mistakes', () => {
       sources: chartApp.sources.map((s) => (s.chart ? { ...s, targetRevision: '82.*' } : s)),
     };
     expect(checkSources([planted], repository).map(formatProblem)).toEqual([
-      'deploy/gitops/apps/kube-prometheus-stack.yaml: Application/kube-prometheus-stack: [chart-pinned] chart kube-prometheus-stack must be pinned to an exact version, not "82.*"',
+      'deploy/gitops/apps/templates/kube-prometheus-stack.yaml: Application/kube-prometheus-stack: [chart-pinned] chart kube-prometheus-stack must be pinned to an exact version, not "82.*"',
     ]);
   });
 
@@ -135,7 +179,7 @@ describe('the checks fail on planted mistakes', () => {
   it('custom resources synced in the same wave as their operator', () => {
     const planted = apps.map((a) => (a.name === 'platform-kafka' ? { ...a, wave: -3 } : a));
     expect(checkSyncWaves(planted, objectsOf).map(formatProblem)).toContainEqual(
-      'deploy/gitops/apps/platform-kafka.yaml: Application/platform-kafka: [sync-wave-order] is in wave -3 but needs strimzi (wave -3) for its kafka.strimzi.io objects: it must come in a later wave',
+      'deploy/gitops/apps/templates/platform-kafka.yaml: Application/platform-kafka: [sync-wave-order] is in wave -3 but needs strimzi (wave -3) for its kafka.strimzi.io objects: it must come in a later wave',
     );
   });
 

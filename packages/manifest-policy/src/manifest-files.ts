@@ -1,16 +1,29 @@
 // Reading the manifests of a folder (recursively) into objects with their file, for the policy checks.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { repositoryRoot } from '@fraudops/config';
 import { parseAllDocuments } from 'yaml';
 import type { ManifestObject } from './policies.ts';
 
 export const deployDir = join(repositoryRoot, 'deploy');
 
-/** Whether a file under a deploy/ folder can hold Kubernetes objects: not Helm values, not Terraform. */
+/** The Helm chart (a folder with a Chart.yaml, under deploy) that holds a path, or null. */
+export function chartOf(path: string, deploy = deployDir): string | null {
+  for (let dir = path; !relative(deploy, dir).startsWith('..') && dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, 'Chart.yaml'))) return dir;
+  }
+  return null;
+}
+
+/**
+ * Whether a file under a deploy/ folder holds Kubernetes objects as written: not Helm values, not Terraform,
+ * not a chart's files (its templates hold objects only once `helm template` has rendered them).
+ */
 export function holdsManifests(path: string, deploy = deployDir): boolean {
-  return [join(deploy, 'gitops', 'values'), join(deploy, 'terraform')].every((folder) =>
-    relative(folder, path).startsWith('..'),
+  return (
+    [join(deploy, 'gitops', 'values'), join(deploy, 'terraform')].every((folder) =>
+      relative(folder, path).startsWith('..'),
+    ) && chartOf(path, deploy) === null
   );
 }
 

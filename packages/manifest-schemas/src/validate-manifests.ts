@@ -1,5 +1,6 @@
-// Renders every Kubernetes object fraudops deploys (kustomize for deploy/k8s, plain files for deploy/gitops)
-// and validates each with kubeconform against the target cluster's schemas and the operators' CRDs, offline.
+// Renders every Kubernetes object fraudops deploys (kustomize for deploy/k8s, helm template for the app-of-apps
+// chart, plain files for the rest of deploy/gitops) and validates each with kubeconform against the target
+// cluster's schemas and the operators' CRDs, offline.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,7 +22,7 @@ import {
 export const STRUCTURALLY_CHECKED_GROUPS = ['postgresql.cnpg.io'];
 
 export interface RenderedObject {
-  /** The file, or `<kustomization dir> (kustomize build)`, the object comes from. */
+  /** The file, `<kustomization dir> (kustomize build)` or `<chart dir> (helm template)` the object comes from. */
   source: string;
   object: { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string } };
 }
@@ -48,9 +49,41 @@ export function tool(name: string): string {
   return path;
 }
 
-/** The kustomizations (folders with a kustomization.yaml) and plain manifest files under deployDir. */
-export function manifestSources(deployDir: string): { kustomizations: string[]; files: string[] } {
+/** The values a chart is rendered with offline: its ci/test-values.yaml (chart-testing's convention). */
+export const chartTestValues = (chartDir: string): string => join(chartDir, 'ci', 'test-values.yaml');
+
+/**
+ * `helm template` of a chart with its offline test values plus `--set` overrides; throws with helm's own message
+ * (a `required` value missing, a template error).
+ */
+export function renderChart(
+  chartDir: string,
+  set: Record<string, string> = {},
+  valuesFiles = [chartTestValues(chartDir)],
+): string {
+  const args = ['template', chartDir, ...valuesFiles.flatMap((file) => ['-f', file])];
+  for (const [key, value] of Object.entries(set)) args.push('--set-string', `${key}=${value}`);
+  const run = spawnSync(tool('helm'), args, { encoding: 'utf8' });
+  if (run.error) throw run.error;
+  if (run.status !== 0)
+    throw new Error(`helm template ${relative(repositoryRoot, chartDir)}: ${run.stderr.trim()}`);
+  return run.stdout;
+}
+
+/** The kustomizations (folders with a kustomization.yaml), charts and plain manifest files under deployDir. */
+export function manifestSources(deployDir: string): {
+  kustomizations: string[];
+  charts: string[];
+  files: string[];
+} {
   const entries = readdirSync(deployDir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+  // A chart's own folder does not hold manifests as written (holdsManifests), but it is rendered whole,
+  // unless it sits where nothing is deployed from (Helm values, Terraform).
+  const charts = entries
+    .filter((e) => e.name === 'Chart.yaml')
+    .map((e) => e.parentPath)
+    .filter((dir) => holdsManifests(join(dirname(dir), 'x.yaml'), deployDir))
+    .sort();
   const excluded = (path: string): boolean => !holdsManifests(path, deployDir);
   const kustomizations = entries
     .filter((e) => /^kustomization\.ya?ml$/.test(e.name))
@@ -64,12 +97,12 @@ export function manifestSources(deployDir: string): { kustomizations: string[]; 
     .map((e) => join(e.parentPath, e.name))
     .filter((path) => !excluded(path) && !underKustomize(path))
     .sort();
-  return { kustomizations: kustomizations.filter((dir) => !excluded(dir)), files };
+  return { kustomizations: kustomizations.filter((dir) => !excluded(dir)), charts, files };
 }
 
 /** Sources are named relative to the folder holding deployDir (the repository root for the real one). */
 export function renderManifests(deployDir = join(repositoryRoot, 'deploy')): RenderedObject[] {
-  const { kustomizations, files } = manifestSources(deployDir);
+  const { kustomizations, charts, files } = manifestSources(deployDir);
   const root = dirname(deployDir);
   const rendered: { source: string; text: string }[] = [
     ...kustomizations.map((dir) => ({
@@ -79,6 +112,7 @@ export function renderManifests(deployDir = join(repositoryRoot, 'deploy')): Ren
         stdio: ['ignore', 'pipe', 'pipe'],
       }),
     })),
+    ...charts.map((dir) => ({ source: `${relative(root, dir)} (helm template)`, text: renderChart(dir) })),
     ...files.map((path) => ({ source: relative(root, path), text: readFileSync(path, 'utf8') })),
   ];
   return rendered.flatMap(({ source, text }) =>
