@@ -149,7 +149,11 @@ export function mlflowServerMemory(values: unknown): MlflowServerMemory {
   const workers = workersValue === undefined ? MLFLOW_SERVER_MIB.defaultWorkers : Number(workersValue);
   const jobsValue = valueAt(values, ['extraEnvVars', 'MLFLOW_SERVER_ENABLE_JOB_EXECUTION']);
   // MLflow's boolean variables: "false" or "0" turn it off, anything else (or nothing) leaves it on.
-  const jobRunner = jobsValue === undefined || !['false', '0'].includes(String(jobsValue).toLowerCase());
+  const jobRunner =
+    jobsValue === undefined ||
+    !['false', '0'].includes(
+      (typeof jobsValue === 'string' ? jobsValue : JSON.stringify(jobsValue)).toLowerCase(),
+    );
   const estimateMiB =
     MLFLOW_SERVER_MIB.base +
     workers * MLFLOW_SERVER_MIB.perWorker +

@@ -10,11 +10,22 @@
 //     fraudops.config.json's cloud.kubernetesVersion;
 //   - nodes get no public address unless asked: nat is var.node_public_ip, default false;
 //   - optional managed services exist only when switched on: every yandex_mdb_* resource has a
-//     count/for_each on var.managed_postgresql_enabled or var.managed_kafka_enabled.
+//     count/for_each on var.managed_postgresql_enabled or var.managed_kafka_enabled;
+//   - module calls (what `tofu validate` would say, for modules in this repository): every argument is a
+//     variable the called module declares, every variable it requires is given, and every
+//     module.NAME.OUTPUT names an output it declares;
+//   - the Kubernetes API is reached only through modules/api-access: api_allowed_cidrs is an input with no
+//     default, passed to module "api_access" with the master's visibility, and the security group rules
+//     on 443/6443 take their sources from module.api_access.master_ingress_cidrs (the module refuses, at
+//     plan time, addresses the operator's first apply could not come from);
+//   - with -example (examples/*): no yandex resource rules, but the module calls and references above, and
+//     the helm provider authenticates with Terraform's own credentials (data.yandex_client_config's
+//     iam_token), never with an exec of the yc CLI, whose profile may be another identity or none.
 //
 // Usage: tfpolicy [-config fraudops.config.json] MODULE_DIR
 //
-//	tfpolicy -defaults NAME... MODULE_DIR   prints NAME=default for each variable (for check.sh)
+//	tfpolicy -example EXAMPLE_DIR           the checks of a caller of the module (examples/*)
+//	tfpolicy -defaults MODULE_DIR NAME...   prints NAME=default for each variable (for check.sh)
 package main
 
 import (
@@ -77,9 +88,14 @@ type checker struct {
 
 	variables map[string]*hclsyntax.Block
 	locals    map[string]bool
-	modules   map[string]bool
+	modules   map[string]*hclsyntax.Block
+	outputs   map[string]bool
+	providers []*hclsyntax.Block
 	resources map[string]*hclsyntax.Block // "type.name"
 	data      map[string]bool             // "type.name"
+
+	// children: module name => the parsed module it calls, for sources inside this repository.
+	children map[string]*checker
 }
 
 func (c *checker) report(rng hcl.Range, format string, args ...any) {
@@ -107,8 +123,8 @@ func (c *checker) parse() error {
 		}
 		c.files[path] = file.Body.(*hclsyntax.Body)
 	}
-	c.variables, c.locals, c.modules = map[string]*hclsyntax.Block{}, map[string]bool{}, map[string]bool{}
-	c.resources, c.data = map[string]*hclsyntax.Block{}, map[string]bool{}
+	c.variables, c.locals, c.modules = map[string]*hclsyntax.Block{}, map[string]bool{}, map[string]*hclsyntax.Block{}
+	c.outputs, c.resources, c.data = map[string]bool{}, map[string]*hclsyntax.Block{}, map[string]bool{}
 	for _, body := range c.sortedBodies() {
 		for _, block := range body.Blocks {
 			switch block.Type {
@@ -119,7 +135,11 @@ func (c *checker) parse() error {
 					c.locals[name] = true
 				}
 			case "module":
-				c.modules[block.Labels[0]] = true
+				c.modules[block.Labels[0]] = block
+			case "output":
+				c.outputs[block.Labels[0]] = true
+			case "provider":
+				c.providers = append(c.providers, block)
 			case "resource":
 				c.resources[block.Labels[0]+"."+block.Labels[1]] = block
 			case "data":
@@ -295,8 +315,11 @@ func (c *checker) checkExpr(expr hclsyntax.Expression, iterators map[string]bool
 				c.report(rng, "reference to undeclared local value local.%s", n)
 			}
 		case "module":
-			if n, ok := name(1); ok && !c.modules[n] {
+			n, ok := name(1)
+			if ok && c.modules[n] == nil {
 				c.report(rng, "reference to undeclared module module.%s", n)
+			} else if out, ok2 := name(2); ok && ok2 && c.children[n] != nil && !c.children[n].outputs[out] {
+				c.report(rng, "reference to module.%s.%s, but %s declares no output %q", n, out, c.children[n].dir, out)
 			}
 		case "data":
 			t, ok1 := name(1)
@@ -483,11 +506,163 @@ func (c *checker) checkOptionalServices() {
 	}
 }
 
+// --- module calls -------------------------------------------------------------------------------------------
+
+var moduleMetaArguments = map[string]bool{"source": true, "version": true, "count": true, "for_each": true, "depends_on": true, "providers": true}
+
+// loadChildren parses the modules called with a path inside the repository ("./", "../").
+func (c *checker) loadChildren() {
+	c.children = map[string]*checker{}
+	for _, name := range sortedKeys(c.modules) {
+		block := c.modules[name]
+		src, ok := block.Body.Attributes["source"]
+		if !ok {
+			c.report(block.DefRange(), "module %s has no source", name)
+			continue
+		}
+		val, diags := src.Expr.Value(nil)
+		if diags.HasErrors() || !val.Type().Equals(cty.String) {
+			c.report(src.SrcRange, "module %s: source must be a literal string", name)
+			continue
+		}
+		path := val.AsString()
+		if !strings.HasPrefix(path, "./") && !strings.HasPrefix(path, "../") {
+			continue // a registry or git module: not checkable offline
+		}
+		child := &checker{dir: filepath.Clean(filepath.Join(c.dir, path)), schemas: c.schemas}
+		if err := child.parse(); err != nil {
+			c.report(src.SrcRange, "module %s: %v", name, err)
+			continue
+		}
+		c.children[name] = child
+	}
+}
+
+func (c *checker) checkModuleCalls() {
+	for _, name := range sortedKeys(c.children) {
+		block, child := c.modules[name], c.children[name]
+		for _, arg := range sortedKeys(block.Body.Attributes) {
+			if !moduleMetaArguments[arg] && child.variables[arg] == nil {
+				c.report(block.Body.Attributes[arg].SrcRange, "module %s: argument %q is not a variable of %s (it declares: %s)", name, arg, child.dir, strings.Join(sortedKeys(child.variables), ", "))
+			}
+		}
+		for _, v := range sortedKeys(child.variables) {
+			if _, hasDefault := child.variables[v].Body.Attributes["default"]; !hasDefault {
+				if _, given := block.Body.Attributes[v]; !given {
+					c.report(block.DefRange(), "module %s: %s requires the variable %q (no default), which is not given", name, child.dir, v)
+				}
+			}
+		}
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// --- the Kubernetes API's sources ----------------------------------------------------------------------------
+
+func (c *checker) checkAPIAccess() {
+	why := "the first apply reaches the API from the operator's machine; modules/api-access refuses at plan time the addresses it could not come from"
+	v := c.variables["api_allowed_cidrs"]
+	if v == nil {
+		c.problems = append(c.problems, fmt.Sprintf("%s: variable api_allowed_cidrs is not declared (%s)", c.dir, why))
+	} else if d, ok := v.Body.Attributes["default"]; ok {
+		c.report(d.SrcRange, "variable api_allowed_cidrs has a default (%s); it must have none: the operator gives their own egress address (%s)", exprText(c, d.Expr), why)
+	}
+	call := c.modules["api_access"]
+	if call == nil {
+		c.problems = append(c.problems, fmt.Sprintf("%s: no module \"api_access\" (./modules/api-access) checks api_allowed_cidrs (%s)", c.dir, why))
+	} else {
+		wiring := [][2]string{{"source", `"./modules/api-access"`}, {"allowed_cidrs", "var.api_allowed_cidrs"}, {"allow_from_anywhere", "var.api_allowed_from_anywhere"}, {"public_endpoint", "var.master_public_ip"}}
+		for _, w := range wiring {
+			a, ok := call.Body.Attributes[w[0]]
+			if !ok {
+				c.report(call.DefRange(), "module.api_access: %s is not set; it must be %s (%s)", w[0], w[1], why)
+			} else if got := exprText(c, a.Expr); got != w[1] {
+				c.report(a.SrcRange, "module.api_access: %s = %s; it must be %s (%s)", w[0], got, w[1], why)
+			}
+		}
+	}
+	for _, block := range c.sortedResources() {
+		if block.Labels[0] != "yandex_vpc_security_group" {
+			continue
+		}
+		for _, rule := range nested(block.Body, "ingress") {
+			port, ok := rule.Attributes["port"]
+			if !ok {
+				continue
+			}
+			if p := exprText(c, port.Expr); p != "443" && p != "6443" {
+				continue
+			}
+			cidrs, ok := rule.Attributes["v4_cidr_blocks"]
+			if !ok {
+				continue
+			}
+			if got := exprText(c, cidrs.Expr); got != "module.api_access.master_ingress_cidrs" {
+				c.report(cidrs.SrcRange, "yandex_vpc_security_group.%s: the Kubernetes API rule on port %s takes v4_cidr_blocks = %s; it must be module.api_access.master_ingress_cidrs (%s)", block.Labels[1], exprText(c, port.Expr), got, why)
+			}
+		}
+	}
+}
+
+// --- examples: how the helm provider authenticates -----------------------------------------------------------
+
+func (c *checker) checkHelmProvider() {
+	why := "`yc k8s create-token` runs as the yc CLI's current profile, which may be another identity than Terraform's, or none"
+	for _, p := range c.providers {
+		if p.Labels[0] != "helm" {
+			continue
+		}
+		attr, ok := p.Body.Attributes["kubernetes"]
+		if !ok {
+			c.report(p.DefRange(), "provider helm: no kubernetes = { ... } (helm provider 3.x); it must name the cluster's endpoint and token = data.yandex_client_config.<name>.iam_token")
+			continue
+		}
+		obj, ok := attr.Expr.(*hclsyntax.ObjectConsExpr)
+		if !ok {
+			c.report(attr.SrcRange, "provider helm: kubernetes must be an object literal")
+			continue
+		}
+		token := ""
+		for _, item := range obj.Items {
+			key := hcl.ExprAsKeyword(item.KeyExpr)
+			if key == "" {
+				if k, ok := item.KeyExpr.(*hclsyntax.ObjectConsKeyExpr); ok {
+					key = hcl.ExprAsKeyword(k.Wrapped)
+				}
+			}
+			switch key {
+			case "exec":
+				c.report(item.KeyExpr.Range(), "provider helm: kubernetes.exec authenticates through an external command (%s); use token = data.yandex_client_config.<name>.iam_token, the IAM token of Terraform's own credentials", why)
+			case "config_path", "config_paths", "config_context":
+				c.report(item.KeyExpr.Range(), "provider helm: kubernetes.%s reads a local kubeconfig, whose user may be another identity than Terraform's; use token = data.yandex_client_config.<name>.iam_token", key)
+			case "token":
+				token = exprText(c, item.ValueExpr)
+			}
+		}
+		if !regexp.MustCompile(`^data\.yandex_client_config\.[A-Za-z0-9_-]+\.iam_token$`).MatchString(token) {
+			got := "no token"
+			if token != "" {
+				got = "token = " + token
+			}
+			c.report(attr.SrcRange, "provider helm: kubernetes has %s; it must be token = data.yandex_client_config.<name>.iam_token, so that the helm releases run as the identity that created the cluster", got)
+		}
+	}
+}
+
 func main() {
 	configPath := flag.String("config", "", "fraudops.config.json, for the Kubernetes version")
 	defaults := flag.Bool("defaults", false, "print NAME=default for the variables named after the module directory")
+	example := flag.Bool("example", false, "check a caller of the module (examples/*): module calls, references, the helm provider's credentials")
 	flag.Usage = func() {
-		fmt.Fprintf(os.Stderr, "usage: tfpolicy [-config fraudops.config.json] MODULE_DIR\n       tfpolicy -defaults MODULE_DIR NAME...\n")
+		fmt.Fprintf(os.Stderr, "usage: tfpolicy [-config fraudops.config.json] MODULE_DIR\n       tfpolicy -example EXAMPLE_DIR\n       tfpolicy -defaults MODULE_DIR NAME...\n")
 	}
 	flag.Parse()
 	if flag.NArg() < 1 {
@@ -517,11 +692,18 @@ func main() {
 		}
 		return
 	}
+	c.loadChildren()
 	c.checkArguments()
 	c.checkReferences()
 	c.checkIAM()
-	c.checkKubernetes(*configPath)
-	c.checkOptionalServices()
+	c.checkModuleCalls()
+	if *example {
+		c.checkHelmProvider()
+	} else {
+		c.checkKubernetes(*configPath)
+		c.checkOptionalServices()
+		c.checkAPIAccess()
+	}
 	if len(c.problems) > 0 {
 		sort.Strings(c.problems)
 		for _, p := range c.problems {
@@ -530,7 +712,11 @@ func main() {
 		fmt.Fprintf(os.Stderr, "tfpolicy: %d problem(s) in %s\n", len(c.problems), c.dir)
 		os.Exit(1)
 	}
-	fmt.Printf("tfpolicy: %s: %d yandex resources checked against the documented arguments of the yandex provider; references, IAM members, pinned version, private nodes and optional services ok\n", c.dir, c.countYandex())
+	if *example {
+		fmt.Printf("tfpolicy: %s: references, module calls (%s) and the helm provider's credentials ok\n", c.dir, strings.Join(sortedKeys(c.children), ", "))
+		return
+	}
+	fmt.Printf("tfpolicy: %s: %d yandex resources checked against the documented arguments of the yandex provider; references, module calls, IAM members, pinned version, private nodes, optional services and the API's sources ok\n", c.dir, c.countYandex())
 }
 
 func (c *checker) countYandex() int {
