@@ -14,7 +14,9 @@ export function pidsOf(path: string): number[] {
         .filter((name) => name.endsWith('.pid'))
         .map((name) => join(path, name));
   // A pid file holds "<pid> <start time>" (the stack's guard against pid reuse).
-  return files.map((file) => Number(readFileSync(file, 'utf8').trim().split(/\s+/)[0])).filter(Number.isInteger);
+  return files
+    .map((file) => Number(readFileSync(file, 'utf8').trim().split(/\s+/)[0]))
+    .filter(Number.isInteger);
 }
 
 export type CpuSnapshot = Map<number, number>;
