@@ -14,5 +14,6 @@ export {
 export type { AlertmanagerOptions, EmailOptions, TelegramOptions, Timings } from './alertmanager-config.ts';
 export { inlineTelegramToken } from './secrets.ts';
 export { monitoringDir, ruleFiles, rulesDir, ruleTestFile, ruleTestsDir, runbookUrl } from './rule-files.ts';
+export { ALERT_PREFIXES, STREAM_LAG_WARNING_EVENTS } from './alerts.ts';
 export { dashboards, panelQueries, QUERY_VARIABLES } from '../dashboards/src/index.ts';
 export type { PanelQuery } from '../dashboards/src/index.ts';

@@ -176,7 +176,7 @@ describe('alerting end to end', () => {
       data: { groups: { name: string; rules: { health: string; name: string; lastError?: string }[] }[] };
     };
     const groups = body.data.groups.map((g) => g.name).sort();
-    expect(groups).toEqual(['e2e', 'gateway', 'scoring-api']);
+    expect(groups).toEqual(['e2e', 'gateway', 'scoring-api', 'stream-scorer']);
     const unhealthy = body.data.groups.flatMap((g) => g.rules).filter((r) => r.health === 'err');
     expect(unhealthy, JSON.stringify(unhealthy)).toEqual([]);
   });

@@ -1,13 +1,14 @@
 // Every query of every panel, parsed and evaluated by a real Prometheus (the Debian 2.42 the stack runs), so a
 // syntax or type error fails here rather than as "bad_data" in a Grafana panel. The throwaway server scrapes
-// nothing: empty results are expected; only the status matters. Then promtool evaluates the queries whose
-// joins and fallbacks are easy to get wrong over a small synthetic cluster, with exact expected values.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+// nothing: empty results are expected; only the status matters. The cluster's Grafana queries the cluster's
+// Prometheus (3.x), whose promtool parses every query too. Then promtool evaluates the queries whose joins and
+// fallbacks are easy to get wrong over a small synthetic cluster, with exact expected values, under both
+// versions; the panels that read the rule files' recordings get those rules loaded.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { freePort, waitForHttpOk } from '@fraudops/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
@@ -17,6 +18,8 @@ import {
   dashboards,
   panelQueries,
 } from '../dashboards/src/index.ts';
+import { ruleFiles } from '../src/rule-files.ts';
+import { clusterTool, prometheusToolsets, promtoolName, runTool } from './support/tools.ts';
 
 interface QueryAnswer {
   status: string;
@@ -87,6 +90,27 @@ describe('dashboard queries in Prometheus', () => {
     expect(answer.error ?? '', expr).toBe('');
     expect(answer.status).toBe('success');
   });
+
+  // The cluster's Prometheus parses PromQL with its own (3.x) parser. Each query becomes a recording rule,
+  // which `promtool check rules` parses and type-checks (a panel query must be an instant vector or scalar).
+  it("every query parses in the cluster's Prometheus (promtool check rules)", async () => {
+    const queries = panelQueries(dashboards());
+    const file = join(workDir, 'panel-queries.rules.yml');
+    await writeFile(
+      file,
+      stringify({
+        groups: [
+          {
+            name: 'panel-queries',
+            rules: queries.map((q, i) => ({ record: `panel_query_${i}`, expr: q.expr })),
+          },
+        ],
+      }),
+    );
+    const result = runTool(clusterTool('promtool'), ['check', 'rules', file]);
+    expect(result.status, result.output).toBe(0);
+    expect(result.output).toContain(`SUCCESS: ${queries.length} rules found`);
+  });
 });
 
 // Two samples a minute apart at least, so rate() has something to work with in promtool's 1m-step series.
@@ -101,6 +125,9 @@ function exprOf(dashboard: string, panelPrefix: string, refId = 'A'): string {
 }
 
 const api = 'namespace="fraudops",job="scoring-api"';
+const scorer = 'namespace="fraudops",job="stream-scorer",pod="stream-scorer-a"';
+const exporter = 'namespace="kafka",job="kafka/kafka-exporter",pod="fraudops-kafka-exporter-x"';
+const group = 'fraudops-stream-scorer';
 const cpuLabels = 'namespace="fraudops",container="scoring-api",resource="cpu",unit="core"';
 /** Counters as promtool series: start at 0, add `perMinute` each minute for 10 minutes. */
 const counter = (series: string, perMinute: number): { series: string; values: string } => ({
@@ -158,8 +185,33 @@ const cluster = {
       `scoring_api_http_requests_total{${api},pod="scoring-api-a",method="GET",route="/ready",status_code="503"}`,
       6,
     ),
-    // The gateway has answered, but never with 429; no replica has shed a request, so no rejected series.
+    // nginx has answered, but never with 429 (no 429 series yet); no replica has shed a request, so no
+    // rejected series.
     counter(`gateway_http_requests_total{namespace="fraudops",gateway="scoring-api",code="200"}`, 60),
+    // Partitions 0 and 1 of the stream scorer's group, reported by a scorer and by Kafka's exporter, read a
+    // moment apart: each partition counts once, at its larger figure (300 + 520).
+    gauge(
+      `kafka_consumergroup_lag{${scorer},consumergroup="${group}",topic="transactions",partition="0"}`,
+      300,
+    ),
+    gauge(
+      `kafka_consumergroup_lag{${scorer},consumergroup="${group}",topic="transactions",partition="1"}`,
+      500,
+    ),
+    gauge(
+      `kafka_consumergroup_lag{${exporter},consumergroup="${group}",topic="transactions",partition="0"}`,
+      280,
+    ),
+    gauge(
+      `kafka_consumergroup_lag{${exporter},consumergroup="${group}",topic="transactions",partition="1"}`,
+      520,
+    ),
+    // Another group's lag is not the stream scorer's.
+    gauge(`kafka_consumergroup_lag{${exporter},consumergroup="audit",topic="scores",partition="0"}`, 90000),
+    // Dead letters: 15 invalid JSON events a minute (0.25/s), none of the other codes.
+    counter(`stream_scorer_events_dead_lettered_total{${scorer},code="invalid_json"}`, 15),
+    counter(`stream_scorer_events_dead_lettered_total{${scorer},code="invalid_event"}`, 0),
+    counter(`stream_scorer_events_dead_lettered_total{${scorer},code="rejected_by_api"}`, 0),
     // v1 scores without flagging anything (no fraud series at all); v2 flags 3 of 60.
     counter(
       `scoring_api_predictions_total{${api},pod="scoring-api-a",decision="legit",model_version="v1"}`,
@@ -191,7 +243,17 @@ const cluster = {
     sample(exprOf(SERVICE_OVERVIEW_UID, 'Error ratio'), '{}', 0),
     sample(exprOf(SERVICE_OVERVIEW_UID, 'Rate-limited', 'A'), '{}', 0),
     sample(exprOf(SERVICE_OVERVIEW_UID, 'Rate-limited', 'B'), '{}', 0),
-    sample(exprOf(SERVICE_OVERVIEW_UID, 'ScoringApi alerts'), '{alertname="no ScoringApi alert"}', 0),
+    sample(exprOf(SERVICE_OVERVIEW_UID, 'Consumer lag'), '{topic="transactions"}', 820),
+    {
+      expr: exprOf(SERVICE_OVERVIEW_UID, 'Dead letters'),
+      eval_time: '8m',
+      exp_samples: [
+        { labels: '{code="invalid_json"}', value: 0.25 },
+        { labels: '{code="invalid_event"}', value: 0 },
+        { labels: '{code="rejected_by_api"}', value: 0 },
+      ],
+    },
+    sample(exprOf(SERVICE_OVERVIEW_UID, 'fraudops alerts'), '{alertname="no fraudops alert"}', 0),
     {
       expr: exprOf(MODEL_QUALITY_UID, 'Flagged-fraud share'),
       eval_time: '8m',
@@ -215,34 +277,59 @@ const alerting = {
       `ALERTS{alertname="ScoringApiSaturatedAtMaxReplicas",alertstate="pending",pod="scoring-api-b",severity="critical"}`,
       1,
     ),
+    // The stream scorer's alert carries no pod: it is about the consumer group.
+    gauge(
+      `ALERTS{alertname="StreamScorerConsumerLagHigh",alertstate="pending",namespace="fraudops",consumergroup="fraudops-stream-scorer",topic="transactions",severity="warning"}`,
+      1,
+    ),
+    gauge(`ALERTS{alertname="Watchdog",alertstate="firing",severity="none"}`, 1),
   ],
   promql_expr_test: [
     {
-      expr: exprOf(SERVICE_OVERVIEW_UID, 'ScoringApi alerts'),
+      expr: exprOf(SERVICE_OVERVIEW_UID, 'fraudops alerts'),
       eval_time: '5m',
       exp_samples: [
         { labels: '{alertname="ScoringApiSaturatedAtMaxReplicas",pod="scoring-api-a"}', value: 2 },
         { labels: '{alertname="ScoringApiSaturatedAtMaxReplicas",pod="scoring-api-b"}', value: 1 },
+        { labels: '{alertname="StreamScorerConsumerLagHigh"}', value: 1 },
       ],
     },
   ],
 };
 
-describe('dashboard queries on a synthetic cluster (promtool)', () => {
-  it('count CPU per replica once, show 0 instead of nothing for absent errors and 429s, and map alert states', async () => {
-    const file = join(workDir, 'dashboard-queries.test.yml');
-    await writeFile(
-      file,
-      stringify({ rule_files: [], evaluation_interval: '1m', tests: [cluster, alerting] }),
-    );
-    // promtool exits 1 on a failed expectation and prints expected against got: show that, not a stack trace.
-    const result = await promisify(execFile)('promtool', ['test', 'rules', file]).then(
-      ({ stdout }) => ({ ok: true, output: stdout }),
-      (error: unknown) => {
-        const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
-        return { ok: false, output: `${stdout}${stderr}` };
-      },
-    );
-    expect(result.ok, result.output).toBe(true);
-  });
+// The cluster's gateway: two Envoy proxies of the Gateway gateway/fraudops refuse 1/s and 0.5/s (as the
+// PodMonitor envoy-proxy labels them); the panel shows the gateway's 1.5/s under the embedded stack's names.
+const envoy = (pod: string, counter: string, perMinute: number) => ({
+  series: `envoy_http_local_rate_limit_${counter}{envoy_local_http_ratelimit_prefix="http_local_rate_limiter",namespace="envoy-gateway-system",job="envoy-gateway-system/envoy-proxy",pod="${pod}",gateway_namespace="gateway",gateway="fraudops"}`,
+  values: `0+${perMinute}x10`,
 });
+const envoyGateway = {
+  interval: '1m',
+  input_series: [
+    envoy('envoy-a', 'enabled', 600),
+    envoy('envoy-a', 'enforced', 60),
+    envoy('envoy-b', 'enabled', 300),
+    envoy('envoy-b', 'enforced', 30),
+  ],
+  promql_expr_test: [sample(exprOf(SERVICE_OVERVIEW_UID, 'Rate-limited', 'A'), '{}', 1.5)],
+};
+
+describe.each(prometheusToolsets().map((t) => [promtoolName(t), t] as const))(
+  'dashboard queries on a synthetic cluster, %s',
+  (_name, tools) => {
+    it('count CPU per replica and lag per partition once, show 0 instead of nothing for absent errors and 429s, read either gateway, and map alert states', async () => {
+      const file = join(workDir, `dashboard-queries-${tools.runsIn.replace(' ', '-')}.test.yml`);
+      await writeFile(
+        file,
+        stringify({
+          rule_files: ruleFiles(),
+          evaluation_interval: '1m',
+          tests: [cluster, alerting, envoyGateway],
+        }),
+      );
+      // promtool exits 1 on a failed expectation and prints expected against got.
+      const result = runTool(tools.promtool, ['test', 'rules', file]);
+      expect(result.status, result.output).toBe(0);
+    });
+  },
+);

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { ALERT_PREFIXES } from '../src/alerts.ts';
 import { monitoringDir, ruleFiles, ruleTestFile, runbookUrl } from '../src/rule-files.ts';
 
 interface Rule {
@@ -33,14 +34,20 @@ const alerts = ruleFiles().flatMap((file) =>
 
 describe('rule conventions', () => {
   it('finds the rule files and their alerts', () => {
-    expect(ruleFiles().map((f) => basename(f))).toEqual(['gateway.rules.yaml', 'scoring-api.rules.yaml']);
-    expect(alerts.map((a) => a.rule.alert)).toContain('ScoringApiSaturatedAtMaxReplicas');
+    expect(ruleFiles().map((f) => basename(f))).toEqual([
+      'gateway.rules.yaml',
+      'scoring-api.rules.yaml',
+      'stream-scorer.rules.yaml',
+    ]);
+    expect(alerts.map((a) => a.rule.alert)).toEqual(
+      expect.arrayContaining(['ScoringApiSaturatedAtMaxReplicas', 'StreamScorerConsumerLagHigh']),
+    );
   });
 
   it.each(alerts.map((a) => [a.rule.alert, a]))(
     '%s follows the alert conventions',
     (_name, { rule, testFile }) => {
-      expect(rule.alert).toMatch(/^ScoringApi[A-Z][A-Za-z0-9]+$/);
+      expect(rule.alert).toMatch(new RegExp(`^(${ALERT_PREFIXES.join('|')})[A-Z][A-Za-z0-9]+$`));
       expect(rule.for, 'every alert has for:').toMatch(/^\d+[smhdwy]/);
       expect(['critical', 'warning']).toContain(rule.labels?.severity);
       const annotations = rule.annotations ?? {};

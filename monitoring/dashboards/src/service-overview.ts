@@ -1,6 +1,6 @@
 // The scoring API as its operator sees it: traffic, latency, errors, how far the autoscaler has gone and how
-// hot each replica runs (the quantities ScoringApiSaturatedAtMaxReplicas watches), what was turned away, and
-// which alerts are pending or firing.
+// hot each replica runs (the quantities ScoringApiSaturatedAtMaxReplicas watches), what was turned away,
+// whether the stream scorer keeps up with Kafka, and which alerts are pending or firing.
 import {
   GraphThresholdsStyleConfigBuilder,
   GraphThresholdsStyleMode,
@@ -18,6 +18,7 @@ import {
 } from '@grafana/grafana-foundation-sdk/dashboard';
 import { PanelBuilder as StateTimeline } from '@grafana/grafana-foundation-sdk/statetimeline';
 import { PanelBuilder as TimeSeries } from '@grafana/grafana-foundation-sdk/timeseries';
+import { ALERT_PREFIXES, STREAM_LAG_WARNING_EVENTS } from '../../src/alerts.ts';
 import {
   allSeriesTooltip,
   api,
@@ -29,6 +30,7 @@ import {
   hpa,
   prom,
   scoringRoutes,
+  streamScorer,
   tableLegend,
 } from './shared.ts';
 
@@ -105,7 +107,7 @@ const rateLimited = (): TimeSeries =>
   new TimeSeries()
     .title('Rate-limited and shed requests')
     .description(
-      'Requests turned away with 429: by the gateway’s per-client rate limit (the DDoS guard) and by the replicas themselves when too many requests are in flight (overload shedding). Both are 0, not absent, while nothing is turned away.',
+      'Requests turned away with 429: by the gateway’s per-client rate limit (the DDoS guard; the 5-minute rate ScoringApiGatewayRateLimiting reads, from nginx locally and Envoy Gateway’s proxies in the cluster) and by the replicas themselves when too many requests are in flight (overload shedding). Both are 0, not absent, while nothing is turned away.',
     )
     .unit('reqps')
     .min(0)
@@ -113,8 +115,10 @@ const rateLimited = (): TimeSeries =>
     .tooltip(allSeriesTooltip())
     .withTarget(
       prom(
-        `sum(rate(gateway_http_requests_total{${gateway}, code="429"}[$__rate_interval]))
-or 0 * sum(rate(gateway_http_requests_total{${gateway}}[$__rate_interval]))`,
+        // The gateway's recordings (monitoring/rules/gateway.rules.yaml) are the one place that maps each
+        // environment's gateway metrics; nginx's counter appears only with the first 429, hence the fallback.
+        `sum(namespace_gateway:gateway_http_requests_rate_limited:sum_rate5m{${gateway}})
+or 0 * sum(namespace_gateway:gateway_http_requests:sum_rate5m{${gateway}})`,
         'gateway: per-client rate limit',
       ),
     )
@@ -175,11 +179,14 @@ const cpu = (): TimeSeries =>
       ),
     );
 
+/** Every fraudops alert: its name starts with a component's prefix. */
+const fraudopsAlerts = `alertname=~"(${ALERT_PREFIXES.join('|')}).*"`;
+
 const alerts = (): StateTimeline =>
   new StateTimeline()
-    .title('ScoringApi alerts')
+    .title('fraudops alerts')
     .description(
-      'Pending (yellow) and firing (red) ScoringApi* alerts, one row per alert and pod; a single green row when none is active.',
+      `Pending (yellow) and firing (red) fraudops alerts (${ALERT_PREFIXES.map((p) => `${p}*`).join(', ')}), one row per alert and pod; a single green row when none is active.`,
     )
     .showValue(VisibilityMode.Never)
     .mergeValues(true)
@@ -202,10 +209,50 @@ const alerts = (): StateTimeline =>
       prom(
         // Firing as 2, pending as 1; when neither exists, one series valued 0 says so instead of "No data"
         // (`or on()` adds it only when the left side is empty).
-        `max by (alertname, pod) (ALERTS{alertname=~"ScoringApi.*", alertstate="firing"}) * 2
-or max by (alertname, pod) (ALERTS{alertname=~"ScoringApi.*", alertstate="pending"})
-or on () label_replace(vector(0), "alertname", "no ScoringApi alert", "", "")`,
+        `max by (alertname, pod) (ALERTS{${fraudopsAlerts}, alertstate="firing"}) * 2
+or max by (alertname, pod) (ALERTS{${fraudopsAlerts}, alertstate="pending"})
+or on () label_replace(vector(0), "alertname", "no fraudops alert", "", "")`,
         '{{alertname}} {{pod}}',
+      ),
+    );
+
+const consumerLag = (): TimeSeries =>
+  new TimeSeries()
+    .title('Consumer lag of the stream scorer')
+    .description(
+      `Events of the transactions topic the stream scorer's consumer group has not committed yet: what waits in Kafka to be scored. Each partition counted once (in the cluster both the scorers and Strimzi's Kafka Exporter report it). Above ${STREAM_LAG_WARNING_EVENTS.toLocaleString('en-US')} (the red line) for 5 minutes, StreamScorerConsumerLagHigh warns.`,
+    )
+    .unit('short')
+    .min(0)
+    .legend(tableLegend())
+    .tooltip(allSeriesTooltip())
+    .thresholds(
+      new ThresholdsConfigBuilder().mode(ThresholdsMode.Absolute).steps([
+        { value: null, color: 'green' },
+        { value: STREAM_LAG_WARNING_EVENTS, color: 'red' },
+      ]),
+    )
+    .thresholdsStyle(new GraphThresholdsStyleConfigBuilder().mode(GraphThresholdsStyleMode.Dashed))
+    // The recording (monitoring/rules/stream-scorer.rules.yaml) deduplicates the two exporters: the panel
+    // shows what the alert compares.
+    .withTarget(
+      prom('sum by (topic) (namespace_consumergroup_topic:kafka_consumergroup_lag:sum)', '{{topic}}'),
+    );
+
+const deadLetters = (): TimeSeries =>
+  new TimeSeries()
+    .title('Dead letters per second by code')
+    .description(
+      'Events the stream scorer wrote to the dead-letter topic instead of scoring them, by code: invalid_json, invalid_event (fails the Transaction schema), rejected_by_api (the scoring API refused to score it). 0 while none; each code exists from the scorer’s start.',
+    )
+    .unit('short')
+    .min(0)
+    .legend(tableLegend())
+    .tooltip(allSeriesTooltip())
+    .withTarget(
+      prom(
+        `sum by (code) (rate(stream_scorer_events_dead_lettered_total{${streamScorer}}[$__rate_interval]))`,
+        '{{code}}',
       ),
     );
 
@@ -214,7 +261,7 @@ export function serviceOverview(): Dashboard {
     dashboard(
       SERVICE_OVERVIEW_UID,
       'fraudops / Service overview',
-      'The scoring API: traffic, latency, errors, autoscaling, per-replica load against the 80% alert line, rate limiting and alert state.',
+      'The scoring API: traffic, latency, errors, autoscaling, per-replica load against the 80% alert line, rate limiting, the stream scorer’s consumer lag and dead letters, and alert state.',
     )
       .withRow(new RowBuilder('Traffic'))
       .withPanel(rps())
@@ -224,6 +271,9 @@ export function serviceOverview(): Dashboard {
       .withRow(new RowBuilder('Capacity'))
       .withPanel(replicas())
       .withPanel(cpu())
+      .withRow(new RowBuilder('Stream'))
+      .withPanel(consumerLag())
+      .withPanel(deadLetters())
       .withRow(new RowBuilder('Alerts'))
       .withPanel(alerts().span(24).height(6)),
   );

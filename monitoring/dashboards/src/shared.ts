@@ -46,6 +46,11 @@ export const appContainer = `namespace="${NAMESPACE}", pod=~"${WORKLOAD}-.+", co
 export const hpa = `namespace="${NAMESPACE}", horizontalpodautoscaler="${WORKLOAD}"`;
 export const deployment = `namespace="${NAMESPACE}", deployment="${WORKLOAD}"`;
 export const gateway = `namespace="${NAMESPACE}", gateway="${WORKLOAD}"`;
+/**
+ * Series scraped from the stream scorer: the job is its Service's name in Kubernetes (ServiceMonitor) and its
+ * scrape job in the embedded stack, which gives it no namespace label.
+ */
+export const streamScorer = 'job="stream-scorer"';
 
 /** A PromQL target on the dashboard's data source. refIds are filled in by {@link finish}. */
 export function prom(expr: string, legendFormat: string): DataqueryBuilder {
