@@ -73,9 +73,9 @@ export class StackWatcher {
         }>(this.url(s.cluster, '/status')),
       ),
       orNull(
-        prometheus(`sum(kafka_consumergroup_lag{topic="${s.kafka.topics.transactions}"})`).then((r) =>
-          r[0] === undefined ? null : Number(r[0].value[1]),
-        ),
+        prometheus(
+          `sum(max by (consumergroup, partition) (kafka_consumergroup_lag{topic="${s.kafka.topics.transactions}"}))`,
+        ).then((r) => (r[0] === undefined ? null : Number(r[0].value[1]))),
       ),
       orNull(prometheus(`ALERTS{alertname="${SATURATION_ALERT}"}`)),
       orNull(

@@ -195,7 +195,7 @@ describe('the queries', () => {
 
   it('select the configured topic and deployment and rate over the chosen window', () => {
     const q = reportQueries({ transactionsTopic: 'tx', deployment: 'api' }, '60s');
-    expect(q.lag).toBe('sum(kafka_consumergroup_lag{topic="tx"})');
+    expect(q.lag).toBe('sum(max by (consumergroup, partition) (kafka_consumergroup_lag{topic="tx"}))');
     expect(q.currentReplicas).toBe(
       'max(kube_horizontalpodautoscaler_status_current_replicas{horizontalpodautoscaler="api"})',
     );

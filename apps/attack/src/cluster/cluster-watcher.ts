@@ -52,7 +52,7 @@ export function clusterQueries(target: WatchTarget): Readonly<Record<ClusterQuer
     // The very series the alert compares with 0.8.
     cpu: `max by (pod) (${CPU_OVER_REQUEST_RULE}{${ns}})`,
     ready: `max by (pod) (kube_pod_status_ready{${ns}, condition="true", pod=~"${podPattern(target.deployment)}"})`,
-    lag: `sum(kafka_consumergroup_lag{topic="${target.transactionsTopic}"})`,
+    lag: `sum(max by (consumergroup, partition) (kafka_consumergroup_lag{topic="${target.transactionsTopic}"}))`,
     alerts: `ALERTS{alertname="${SATURATION_ALERT}", ${ns}}`,
   };
 }

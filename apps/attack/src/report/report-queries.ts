@@ -91,7 +91,7 @@ export function reportQueries(names: StackNames, rateWindow: string): Readonly<R
     consumedRate: rate('stream_scorer_events_consumed_total'),
     scoredRate: rate('stream_scorer_events_scored_total'),
     deadLetteredRate: `${rate('stream_scorer_events_dead_lettered_total')} or 0 * ${rate('stream_scorer_events_consumed_total')}`,
-    lag: `sum(kafka_consumergroup_lag{topic="${names.transactionsTopic}"})`,
+    lag: `sum(max by (consumergroup, partition) (kafka_consumergroup_lag{topic="${names.transactionsTopic}"}))`,
     // 0 rather than no data while the replicas are scraped but nobody asks for a score.
     apiRequestRate: `${rate(`scoring_api_http_requests_total{${SCORING_ROUTES}}`)} or 0 * ${rate('scoring_api_http_requests_total')}`,
     // Buckets are summed over replicas and routes before the quantile: histograms add up, quantiles do not.

@@ -100,7 +100,7 @@ describe('the queries', () => {
   it('select the configured namespace, deployment and topic', () => {
     const other = clusterQueries({ namespace: 'prod', deployment: 'api.v2', transactionsTopic: 'tx' });
     expect(other.alerts).toBe(`ALERTS{alertname="${SATURATION_ALERT}", namespace="prod"}`);
-    expect(other.lag).toBe('sum(kafka_consumergroup_lag{topic="tx"})');
+    expect(other.lag).toBe('sum(max by (consumergroup, partition) (kafka_consumergroup_lag{topic="tx"}))');
     // A dot in the name is a literal dot in the regular expression (PromQL string escaping doubles it).
     expect(other.ready).toBe(
       'max by (pod) (kube_pod_status_ready{namespace="prod", condition="true", pod=~"api\\\\.v2-.+"})',

@@ -182,6 +182,16 @@ export async function startClusterDouble(options: { kafka: boolean }): Promise<C
             honor_labels: true,
             static_configs: [{ targets: [`127.0.0.1:${exporterPort}`] }],
           },
+          // In a cluster the stream scorer exports the same lag series as the Kafka Exporter: the watcher
+          // must count each partition once (552 in all), not once per exporter.
+          {
+            job_name: 'stream-scorer',
+            honor_labels: true,
+            static_configs: [{ targets: [`127.0.0.1:${exporterPort}`] }],
+            metric_relabel_configs: [
+              { source_labels: ['__name__'], regex: 'kafka_consumergroup_lag', action: 'keep' },
+            ],
+          },
         ],
       }),
     );
