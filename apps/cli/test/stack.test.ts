@@ -156,6 +156,32 @@ describe('the embedded stack (fast profile)', () => {
     expect(new Set(served)).toEqual(new Set(['1']));
   });
 
+  it("serve, beside the stack, serves the registry's champion (not the empty models directory)", async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, [cli, 'serve', '--port', String(port)], { env });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    try {
+      await expect
+        .poll(async () => (await fetch(`http://127.0.0.1:${port}/ready`).catch(() => null))?.status, {
+          timeout: 60_000,
+          interval: 500,
+        })
+        .toBe(200);
+      const root = await json<{ model: { registered_version: string | null } | null }>(
+        `http://127.0.0.1:${port}/`,
+      );
+      expect(root.model?.registered_version).toBe(await championVersion());
+      expect(output).toContain(
+        `serving models:/${project.model.name}@${project.retraining.championAlias}: version ${await championVersion()}`,
+      );
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+  }, 90_000);
+
   it('retrains a second time: version 2, promoted or declined with the reason recorded', async () => {
     const output = await fraudops('retrain');
     expect(output).toMatch(/DAGs: .*dags\.git main at [0-9a-f]{12} \(unchanged\)/);
