@@ -10,7 +10,7 @@ import { killOrphanReplicas } from '../stack-control.ts';
 import { renderReplicaTargets } from '../prometheus/prometheus-config.ts';
 import { profileNamed } from '../profiles.ts';
 import { StackController } from './controller.ts';
-import { ReplicaSet } from './replicas.ts';
+import { REPLICA_RESTART_DELAY_SECONDS, ReplicaSet } from './replicas.ts';
 
 const CONTAINER = 'scoring-api';
 
@@ -61,6 +61,8 @@ const replicaSet: ReplicaSet = new ReplicaSet({
   pidsDir: layout.podPidsDir,
   shutdownTimeoutMs: config.scoringApi.shutdownTimeoutMs,
   drainDelayMs: 500,
+  // 10 s in prod, 1 s in the fast profile: every duration of the stack is compressed alike.
+  restartDelayMs: Math.round((REPLICA_RESTART_DELAY_SECONDS * 1000) / profile.speedup),
   // Called only once the controller below runs.
   onMembershipChange: async (): Promise<void> => controller.publishMembership(),
   onExit: (name) => {

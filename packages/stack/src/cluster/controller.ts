@@ -1,7 +1,8 @@
 // The embedded stack's control loop: the local stand-ins for the HPA controller, the ReplicaSet, the
-// Service's endpoints and the metrics pipeline. Every sync period it probes the replicas, samples their CPU,
-// asks the HPA twin for the desired replica count and reconciles; it serves /metrics (Kubernetes dialect)
-// and /status for `fraudops status`.
+// Service's endpoints and the metrics pipeline. Every sync period it samples the replicas' CPU, asks the HPA
+// twin for the replica count and sets it as the Deployment's spec.replicas; the replica set converges on
+// that count on its own (and replaces a replica that died without a sync). It serves /metrics (Kubernetes
+// dialect) and /status for `fraudops status`.
 import { createServer, type Server } from 'node:http';
 import { rename, writeFile } from 'node:fs/promises';
 import type { Autoscaler, PodSample } from '@fraudops/autoscaler';
@@ -29,6 +30,12 @@ export interface ControllerOptions {
   host: string;
   log: (message: string) => void;
   profile: string;
+  /** The twin's clock, milliseconds; Date.now unless a test drives time. */
+  clock?: () => number;
+  /** CPU seconds used so far by a process, or null when it is gone; /proc unless a test fakes load. */
+  cpuSecondsOf?: (pid: number) => Promise<number | null>;
+  /** How often readiness is probed (500 ms unless a test probes by hand). */
+  probeIntervalMs?: number;
 }
 
 interface CpuSample {
@@ -42,10 +49,21 @@ export class StackController {
   private readonly cpuSeconds = new Map<string, number>();
   private readonly lastSample = new Map<string, CpuSample>();
   private readonly usage = new Map<string, number>();
-  private desiredReplicas: number;
+  /**
+   * The Deployment's spec.replicas: only the HPA changes it, and the HPA reads it back as its current
+   * replicas (horizontal.go: `currentReplicas := scale.Spec.Replicas`). Pods that died do not lower it.
+   */
+  private specReplicas: number;
+  /**
+   * The HPA's status as its controller writes it (`setStatus(hpa, currentReplicas, desiredReplicas)`):
+   * currentReplicas is the spec.replicas read at the start of the last sync, desiredReplicas its decision.
+   * kube-state-metrics exports both; the page's headroom reads currentReplicas.
+   */
+  private hpaStatus: { currentReplicas: number; desiredReplicas: number };
   private lastDecision = 'starting at the HPA minimum';
   private scaleEvents = { up: 0, down: 0 };
   private timer: NodeJS.Timeout | undefined;
+  private probeTimer: NodeJS.Timeout | undefined;
   private syncing: Promise<void> | undefined;
   private server: Server | undefined;
   private publishing: Promise<void> = Promise.resolve();
@@ -54,7 +72,8 @@ export class StackController {
   constructor(options: ControllerOptions) {
     this.options = options;
     this.gatewayResponses = new AccessLogCounter(options.accessLog);
-    this.desiredReplicas = options.autoscaler.hpa.minReplicas;
+    this.specReplicas = options.autoscaler.hpa.minReplicas;
+    this.hpaStatus = { currentReplicas: this.specReplicas, desiredReplicas: this.specReplicas };
   }
 
   async start(port: number): Promise<void> {
@@ -74,13 +93,17 @@ export class StackController {
       this.server?.once('error', reject);
       this.server?.listen(port, this.options.host, resolve);
     });
-    await this.options.replicas.scaleTo(this.desiredReplicas);
+    await this.options.replicas.scaleTo(this.specReplicas);
     // A first CPU sample now, so that the first sync already has a usage window to measure.
     await this.sampleCpu();
     await this.publishMembership();
     this.timer = setInterval(() => void this.sync(), this.options.syncSeconds * 1000);
     // Readiness is probed more often than the autoscaler syncs, so a new replica joins within a second.
-    setInterval(() => void this.options.replicas.probe(), 500).unref();
+    this.probeTimer = setInterval(
+      () => void this.options.replicas.probe(),
+      this.options.probeIntervalMs ?? 500,
+    );
+    this.probeTimer.unref();
   }
 
   /**
@@ -109,6 +132,7 @@ export class StackController {
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    clearInterval(this.probeTimer);
     await this.syncing;
     await this.options.replicas.stopAll();
     const server = this.server;
@@ -121,7 +145,8 @@ export class StackController {
     }
   }
 
-  private sync(): Promise<void> {
+  /** One sync period's work (the timer calls it; so can a test). Overlapping calls share one run. */
+  sync(): Promise<void> {
     this.syncing ??= this.syncOnce()
       .catch((error: unknown) => {
         this.options.log(`sync failed: ${(error as Error).message}`);
@@ -148,14 +173,16 @@ export class StackController {
     }
     await this.sampleCpu();
     const { replicas, autoscaler } = this.options;
-    const active = replicas.active;
-    const pods = active.map((r): PodSample => {
+    // The Deployment's pods: the HPA sets aside those not ready (starting, or replacing one that died).
+    const pods = replicas.active.map((r): PodSample => {
       const usage = this.usage.get(r.name);
       return usage === undefined
         ? { name: r.name, ready: r.ready }
         : { name: r.name, ready: r.ready, cpuUsageCores: usage };
     });
-    const decision = autoscaler.evaluate({ now: Date.now(), currentReplicas: active.length, pods });
+    const now = (this.options.clock ?? Date.now)();
+    const currentReplicas = this.specReplicas;
+    const decision = autoscaler.evaluate({ now, currentReplicas, pods });
     this.lastDecision = decision.reason;
     if (decision.event) {
       this.options.log(
@@ -164,16 +191,21 @@ export class StackController {
       if (decision.event.to > decision.event.from) this.scaleEvents.up++;
       else this.scaleEvents.down++;
     }
-    this.desiredReplicas = decision.desiredReplicas;
-    // A replica that died is replaced here too: the desired count is reconciled every sync.
-    await replicas.scaleTo(this.desiredReplicas);
+    this.hpaStatus = { currentReplicas, desiredReplicas: decision.desiredReplicas };
+    this.specReplicas = decision.desiredReplicas;
+    // The replica set converges on the spec; a replica that died is its business (after its restart delay),
+    // not the HPA's: a replacement is no scaling event and spends none of the scale-up policy's budget.
+    await replicas.scaleTo(this.specReplicas);
   }
 
   /** Updates the cumulative CPU counters (what cAdvisor exports), for a scrape. */
   private async readCpuCounters(): Promise<void> {
     await Promise.all(
       this.options.replicas.replicas.map(async (r) => {
-        const seconds = r.child.pid === undefined ? null : await processCpuSeconds(r.child.pid);
+        const seconds =
+          r.child.pid === undefined
+            ? null
+            : await (this.options.cpuSecondsOf ?? processCpuSeconds)(r.child.pid);
         if (seconds !== null) this.cpuSeconds.set(r.name, seconds);
       }),
     );
@@ -184,7 +216,7 @@ export class StackController {
    * Scrapes read the counters too, but only syncs move the averaging window.
    */
   private async sampleCpu(): Promise<void> {
-    const now = Date.now();
+    const now = (this.options.clock ?? Date.now)();
     await this.readCpuCounters();
     for (const r of this.options.replicas.replicas) {
       const seconds = this.cpuSeconds.get(r.name);
@@ -225,8 +257,7 @@ export class StackController {
       hpa: {
         minReplicas: autoscaler.hpa.minReplicas,
         maxReplicas: autoscaler.hpa.maxReplicas,
-        currentReplicas: replicas.active.length,
-        desiredReplicas: this.desiredReplicas,
+        ...this.hpaStatus,
       },
       gatewayResponses: this.gatewayResponses.counts,
       gatewayName: this.options.deployment,
@@ -247,10 +278,10 @@ export class StackController {
       hpa: {
         minReplicas: autoscaler.hpa.minReplicas,
         maxReplicas: autoscaler.hpa.maxReplicas,
-        currentReplicas: replicas.active.length,
-        desiredReplicas: this.desiredReplicas,
+        ...this.hpaStatus,
         lastDecision: this.lastDecision,
       },
+      deployment: { specReplicas: this.specReplicas, restartsPending: replicas.restartsPending },
       pods: replicas.replicas.map((r) => ({
         name: r.name,
         port: r.port,

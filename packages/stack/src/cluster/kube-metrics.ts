@@ -15,7 +15,12 @@ export interface ClusterState {
   image: string;
   node: string;
   cpuRequestCores: number;
+  /** The Deployment's pods that exist now (a replica that died is absent until it is replaced). */
   pods: readonly PodState[];
+  /**
+   * The HPA's status: currentReplicas is the target's spec.replicas its last sync read, not a count of pods;
+   * desiredReplicas is what that sync set spec.replicas to.
+   */
   hpa: { minReplicas: number; maxReplicas: number; currentReplicas: number; desiredReplicas: number };
   /** Gateway responses so far, by status code. */
   gatewayResponses: ReadonlyMap<number, number>;
@@ -99,6 +104,13 @@ export function renderClusterMetrics(c: ClusterState): string {
       [{ namespace: ns, pod: pod.name, condition: 'true' }, pod.ready ? 1 : 0],
       [{ namespace: ns, pod: pod.name, condition: 'false' }, pod.ready ? 0 : 1],
     ]),
+  );
+  out.family(
+    'kube_deployment_spec_replicas',
+    'gauge',
+    'Number of desired pods for a deployment.',
+    // Only the HPA sets the Deployment's replicas, and its last decision is its status' desiredReplicas.
+    [[{ namespace: ns, deployment: c.deployment }, c.hpa.desiredReplicas]],
   );
   out.family('kube_deployment_status_replicas', 'gauge', 'The number of replicas per deployment.', [
     [{ namespace: ns, deployment: c.deployment }, c.pods.length],
