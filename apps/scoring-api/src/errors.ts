@@ -93,9 +93,10 @@ export function registerErrorHandlers(app: FastifyInstance): void {
       return reply.code(status).send({ statusCode: status, error: errorName(status), message });
     }
     request.log.error({ err: error }, 'request failed');
-    return reply
-      .code(status)
-      .send({ statusCode: status, error: errorName(status), message: 'internal error' });
+    // Our own faults stay opaque unless the error says its message is meant for the client (`expose`, the
+    // http-errors convention), as a model's invalid output does.
+    const message = (error as { expose?: unknown }).expose === true ? error.message : 'internal error';
+    return reply.code(status).send({ statusCode: status, error: errorName(status), message });
   });
 
   app.setNotFoundHandler(answerUnrouted);

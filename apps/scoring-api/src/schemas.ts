@@ -71,5 +71,10 @@ export const scoringErrorResponses = {
   413: { description: 'The body is larger than the configured limit.', ...errorRef },
   415: { description: 'The content type is not application/json.', ...errorRef },
   429: { description: 'This replica is saturated; retry after the Retry-After header.', ...errorRef },
+  500: {
+    description:
+      'The model returned something that is not a probability (e.g. NaN); the request is refused, never answered with a made-up score.',
+    ...errorRef,
+  },
   503: { description: 'No valid model is loaded yet.', ...errorRef },
 } as const;

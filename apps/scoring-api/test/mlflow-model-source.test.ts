@@ -18,9 +18,17 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
 import { parseModelsUri } from '../src/model/mlflow-model-source.ts';
 import {
+  mismatchedAnswers,
+  referenceScores,
+  rowsThatDiffer,
+  writeSwappedModel,
+  type Answer,
+} from './support/different-model.ts';
+import {
   replayTransactions,
   tempDir,
   testConfig,
+  trainedModelDir,
   unlabelled,
   writeModelVariant,
 } from './support/fixtures.ts';
@@ -52,13 +60,24 @@ afterEach(async () => {
 async function publish(
   model: string,
   cardVersion: string,
-  options: { alias?: string; onnx?: (bytes: Buffer) => Buffer; files?: string[] } = {},
+  options: {
+    alias?: string;
+    onnx?: (bytes: Buffer) => Buffer;
+    files?: string[];
+    /** Publish the different graph of support/different-model.ts instead; `dirs` records where it is. */
+    swapped?: { dirs: Map<string, string> };
+  } = {},
 ): Promise<string> {
   const dir = join(await tempDir('variant'), cardVersion);
-  await writeModelVariant(dir, {
-    card: (card) => ({ ...card, version: cardVersion }),
-    ...(options.onnx === undefined ? {} : { onnx: options.onnx }),
-  });
+  if (options.swapped) {
+    await writeSwappedModel(dir, cardVersion);
+    options.swapped.dirs.set(cardVersion, dir);
+  } else {
+    await writeModelVariant(dir, {
+      card: (card) => ({ ...card, version: cardVersion }),
+      ...(options.onnx === undefined ? {} : { onnx: options.onnx }),
+    });
+  }
   const published = await publishModelVersion(mlflow.trackingUri, model, dir, {
     ...(options.alias === undefined ? {} : { alias: options.alias }),
     ...(options.files === undefined ? {} : { files: options.files }),
@@ -136,26 +155,35 @@ describe('following an alias', () => {
     ).toBe('1');
   });
 
-  it('changes the served version under constant load when the alias moves, with zero failed requests', async () => {
+  it('changes the served graph under constant load when the alias moves: zero failed requests, every score from its own model', async () => {
     await publish('swap', 'v1', { alias: 'champion' });
-    const v2 = await publish('swap', 'v2');
+    // v2 is a different graph (fraud probability 1 - p), so a swap that kept the old session shows.
+    const dirs = new Map<string, string>();
+    const v2 = await publish('swap', 'v2', { swapped: { dirs } });
+    const references = {
+      v1: await referenceScores(trainedModelDir(), sample),
+      v2: await referenceScores(dirs.get('v2') as string, sample),
+    };
+    const rows = rowsThatDiffer(references.v1, references.v2, 0.05);
+    expect(rows.length, 'sample rows the two models score differently').toBeGreaterThanOrEqual(10);
     const server = await startApp('models:/swap@champion');
     expect(await servedVersion(server)).toBe('v1');
 
-    const versions: string[] = [];
+    const answers: Answer[] = [];
     const failures: number[] = [];
     let firstV2At = 0;
     let running = true;
     const client = async (): Promise<void> => {
       for (let i = 0; running; i++) {
-        const response = await predict(server, sample[i % sample.length] as Transaction);
+        const row = rows[i % rows.length] as number;
+        const response = await predict(server, sample[row] as Transaction);
         if (response.statusCode !== 200) {
           failures.push(response.statusCode);
           continue;
         }
-        const version = response.json<Score>().model_version;
-        if (version === 'v2' && firstV2At === 0) firstV2At = Date.now();
-        versions.push(version);
+        const score = response.json<Score>();
+        if (score.model_version === 'v2' && firstV2At === 0) firstV2At = Date.now();
+        answers.push({ row, version: score.model_version, fraudProbability: score.fraud_probability });
       }
     };
     const clients = Array.from({ length: 6 }, client);
@@ -167,12 +195,16 @@ describe('following an alias', () => {
     running = false;
     await Promise.all(clients);
 
+    const versions = answers.map((a) => a.version);
     const switchMs = firstV2At - moved;
     console.info(`alias moved -> first v2 answer under load: ${switchMs} ms; ${versions.length} requests`);
     expect(failures).toEqual([]);
     expect(versions[0]).toBe('v1');
     expect(versions.at(-1)).toBe('v2');
     expect(versions.slice(versions.indexOf('v2'))).not.toContain('v1');
+    // Every answer, before and after the move, is exactly what its own model gives that row.
+    const wrong = mismatchedAnswers(answers, references);
+    expect(wrong.slice(0, 3), `${wrong.length} of ${answers.length} answers not their model's`).toEqual([]);
     // One poll, plus downloading and validating 2.6 MB while six clients keep the event loop busy.
     expect(switchMs).toBeLessThan(POLL_MS + 3000);
     expect(await metric(server, 'scoring_api_model_loads_total{result="loaded",reason=""}')).toBe(2);

@@ -14,6 +14,13 @@ import {
   unlabelled,
   writeModelVariant,
 } from './support/fixtures.ts';
+import {
+  mismatchedAnswers,
+  referenceScores,
+  rowsThatDiffer,
+  writeSwappedModel,
+  type Answer,
+} from './support/different-model.ts';
 
 let sample: Transaction[];
 let app: FastifyInstance | undefined;
@@ -67,19 +74,32 @@ describe('readiness', () => {
 });
 
 describe('model swap', () => {
-  it('changes the served version under concurrent load with zero failed requests', async () => {
+  it('swaps to a different graph under concurrent load: zero failed requests, every score from its own model', async () => {
     const { modelsDir, current } = await modelsDirWith('v1');
-    await writeModelVariant(join(modelsDir, 'v2'), { card: (card) => ({ ...card, version: 'v2' }) });
+    // v2 is a different graph (fraud probability 1 - p): a swap that kept the old session, or paired the new
+    // card with it, would answer "v2" with v1's scores.
+    await writeSwappedModel(join(modelsDir, 'v2'), 'v2');
+    const references = {
+      v1: await referenceScores(join(modelsDir, 'v1'), sample),
+      v2: await referenceScores(join(modelsDir, 'v2'), sample),
+    };
+    const rows = rowsThatDiffer(references.v1, references.v2, 0.05);
+    expect(rows.length, 'sample rows the two models score differently').toBeGreaterThanOrEqual(10);
     const server = await startApp(`file:${current}`);
 
-    const versions: string[] = [];
+    const answers: Answer[] = [];
     const failures: number[] = [];
     let running = true;
     const client = async (): Promise<void> => {
       for (let i = 0; running; i++) {
-        const response = await predict(server, sample[i % sample.length] as Transaction);
-        if (response.statusCode === 200) versions.push(response.json<Score>().model_version);
-        else failures.push(response.statusCode);
+        const row = rows[i % rows.length] as number;
+        const response = await predict(server, sample[row] as Transaction);
+        if (response.statusCode !== 200) {
+          failures.push(response.statusCode);
+          continue;
+        }
+        const score = response.json<Score>();
+        answers.push({ row, version: score.model_version, fraudProbability: score.fraud_probability });
       }
     };
     const clients = Array.from({ length: 8 }, client);
@@ -91,10 +111,15 @@ describe('model swap', () => {
     await Promise.all(clients);
 
     expect(failures).toEqual([]);
+    const versions = answers.map((a) => a.version);
     expect(versions[0]).toBe('v1');
     expect(versions.at(-1)).toBe('v2');
     // Once v2 answered, nothing answers with v1 again: the swap is one reference assignment.
     expect(versions.slice(versions.indexOf('v2'))).not.toContain('v1');
+    // Every answer, before and after, is exactly what its own model gives that row.
+    expect(answers.filter((a) => a.version === 'v2').length).toBeGreaterThan(0);
+    const wrong = mismatchedAnswers(answers, references);
+    expect(wrong.slice(0, 3), `${wrong.length} of ${answers.length} answers not their model's`).toEqual([]);
     expect((await server.inject('/metrics')).body).toContain(
       'scoring_api_model_info{name="fraud-detector",version="v2"',
     );

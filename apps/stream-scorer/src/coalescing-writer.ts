@@ -10,7 +10,8 @@ export interface CoalescingWriterOptions<R> {
   send: (records: R[]) => Promise<void>;
   /** Bytes a record adds to a request (key, value, headers). */
   sizeOf: (record: R) => number;
-  maxBytes?: number;
+  /** Bytes a send may hold, or a function read at each write (the limit the broker reported may change). */
+  maxBytes?: number | (() => number);
   maxRecords?: number;
 }
 
@@ -42,7 +43,9 @@ export class CoalescingWriter<R> {
   }
 
   write(records: readonly R[]): Promise<void> {
-    const { maxBytes, maxRecords, sizeOf } = this.options;
+    const { maxRecords, sizeOf } = this.options;
+    const maxBytes =
+      typeof this.options.maxBytes === 'number' ? this.options.maxBytes : this.options.maxBytes();
     const written = new Promise<void>((resolve, reject) => {
       const waiter: Waiter = { parts: 0, settled: false, resolve, reject };
       for (const record of records) {

@@ -7,7 +7,13 @@ export {
 } from './scorer.ts';
 export { loadScorerSettings, type ScorerSettings } from './config.ts';
 export { decodeEvent, deadLetterCodes, type DeadLetterCode, type Decoded } from './events.ts';
-export { DEAD_LETTER_HEADERS, deadLetterRecord, scoreRecord, type OutputRecord } from './records.ts';
+export {
+  DEAD_LETTER_HEADERS,
+  KAFKA_DEFAULT_MAX_MESSAGE_BYTES,
+  deadLetterRecord,
+  scoreRecord,
+  type OutputRecord,
+} from './records.ts';
 export { OffsetTracker, type CommitPosition, type Ticket } from './offsets.ts';
 export {
   attributeRejection,

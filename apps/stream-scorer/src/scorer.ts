@@ -10,10 +10,11 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  Admin,
+  ConfigResourceTypes,
   Consumer,
   ProduceAcks,
   Producer,
-  stringSerializer,
   type ConsumerGroupJoinPayload,
   type GroupAssignment,
   type Message,
@@ -31,6 +32,8 @@ import { OffsetTracker, type CommitPosition, type Ticket } from './offsets.ts';
 import { createOpsServer } from './ops-server.ts';
 import {
   deadLetterRecord,
+  KAFKA_DEFAULT_MAX_MESSAGE_BYTES,
+  RECORD_BATCH_OVERHEAD,
   recordSize,
   scoreRecord,
   type OutputRecord,
@@ -109,10 +112,9 @@ const defaultLog = (line: string): void => {
 
 const describeError = (error: unknown): string => {
   if (!(error instanceof Error)) return String(error);
-  // The library wraps retried failures in a MultipleErrors whose own message says little.
-  const nested = (error as Error & { errors?: unknown[] }).errors
-    ?.map((inner) => (inner instanceof Error ? inner.message : String(inner)))
-    .join('; ');
+  // The library wraps retried failures in a MultipleErrors whose own message says little, and a broker's
+  // answer in a ResponseError that holds the protocol errors (e.g. MESSAGE_TOO_LARGE) one level further down.
+  const nested = (error as Error & { errors?: unknown[] }).errors?.map(describeError).join('; ');
   return nested ? `${error.message} (${nested})` : error.message;
 };
 
@@ -125,6 +127,44 @@ const describeAssignment = (assignments: readonly GroupAssignment[]): string =>
 
 const partitionsOf = (assignments: readonly GroupAssignment[]): { topic: string; partition: number }[] =>
   assignments.flatMap(({ topic, partitions }) => partitions.map((partition) => ({ topic, partition })));
+
+/** The broker refused a record batch as larger than the topic's `max.message.bytes`. */
+export function isTooLarge(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { apiId, errors, cause } = error as { apiId?: unknown; errors?: unknown; cause?: unknown };
+  if (apiId === 'MESSAGE_TOO_LARGE' || apiId === 'RECORD_LIST_TOO_LARGE') return true;
+  return (Array.isArray(errors) && errors.some(isTooLarge)) || (cause !== undefined && isTooLarge(cause));
+}
+
+/** The smallest `max.message.bytes` of the topics, as the broker reports them. */
+async function readMaxMessageBytes(
+  bootstrapBrokers: string[],
+  clientId: string,
+  topicNames: readonly string[],
+): Promise<number> {
+  const admin = new Admin({ clientId, bootstrapBrokers, retries: 0 });
+  try {
+    const described = await admin.describeConfigs({
+      resources: topicNames.map((resourceName) => ({
+        resourceType: ConfigResourceTypes.TOPIC,
+        resourceName,
+        configurationKeys: ['max.message.bytes'],
+      })),
+    });
+    const values = topicNames.map((name) => {
+      const value = described
+        .find((d) => d.resourceName === name)
+        ?.configs.find((c) => c.name === 'max.message.bytes')?.value;
+      const bytes = Number(value);
+      if (!Number.isSafeInteger(bytes) || bytes <= 0)
+        throw new Error(`${name} has no usable max.message.bytes (${String(value)})`);
+      return bytes;
+    });
+    return Math.min(...values);
+  } finally {
+    await admin.close().catch(() => undefined);
+  }
+}
 
 const isAbort = (error: unknown): boolean =>
   (error as Error).name === 'AbortError' || (error as Error).name === 'ShutdownError';
@@ -200,20 +240,48 @@ export async function startStreamScorer(options: StreamScorerOptions): Promise<S
     upstreams: () => scoringPool?.upstreams().length ?? 0,
   });
 
-  const producer = new Producer<Buffer, Buffer, string, string>({
+  // Header names and values are bytes: a dead letter carries the original record's headers as they were.
+  const producer = new Producer<Buffer, Buffer, Buffer, Buffer>({
     clientId,
     bootstrapBrokers,
     idempotent: true,
     acks: ProduceAcks.ALL,
-    serializers: { headerKey: stringSerializer, headerValue: stringSerializer },
   });
 
-  // Batches that finish together share a produce request (see coalescing-writer.ts).
+  // The largest record batch the output topics take (`max.message.bytes`), read from the broker: dead letters
+  // are cut to it and sends bounded by it. Kafka's default until the broker has answered.
+  let maxMessageBytes = KAFKA_DEFAULT_MAX_MESSAGE_BYTES;
+  let limitRead: Promise<void> | null = null;
+  const outputTopics = [topics.scores, topics.deadLetter];
+  function readLimit(): Promise<void> {
+    limitRead ??= readMaxMessageBytes(bootstrapBrokers, clientId, outputTopics)
+      .then((bytes) => {
+        if (bytes !== maxMessageBytes)
+          log(
+            `${outputTopics.join(' and ')} take record batches of up to ${bytes} bytes (max.message.bytes)`,
+          );
+        maxMessageBytes = bytes;
+      })
+      .catch((error: unknown) => {
+        log(
+          `cannot read max.message.bytes of ${outputTopics.join(' and ')} (${describeError(error)}); ` +
+            `assuming ${maxMessageBytes} until a write is refused as too large`,
+        );
+      })
+      .finally(() => {
+        limitRead = null;
+      });
+    return limitRead;
+  }
+
+  // Batches that finish together share a produce request (see coalescing-writer.ts), never a record batch
+  // larger than a topic takes.
   const writer = new CoalescingWriter<OutputRecord>({
     send: async (records) => {
       await producer.send({ messages: records });
     },
     sizeOf: recordSize,
+    maxBytes: () => Math.min(900 * 1024, maxMessageBytes - RECORD_BATCH_OVERHEAD),
   });
 
   const resolveIntervalMs = options.scoringResolveIntervalMs ?? 0;
@@ -238,14 +306,20 @@ export async function startStreamScorer(options: StreamScorerOptions): Promise<S
     },
   };
 
-  /** Writes the records, retrying until the broker takes them or the deadline passes. */
-  async function write(records: OutputRecord[]): Promise<void> {
+  /**
+   * Writes the records `build` makes, retrying until the broker takes them or the deadline passes. They are
+   * made again for each try: a write refused as too large reads the topics' limit again, and the dead letters
+   * are cut to the new one.
+   */
+  async function write(build: () => OutputRecord[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
+      const records = build();
       try {
         await unlessAborted(writer.write(records), deadline.signal);
         return;
       } catch (error) {
         if (deadline.signal.aborted) throw error;
+        if (isTooLarge(error)) await readLimit();
         const delayMs = retryDelayMs(attempt, null, backoff);
         log(`writing ${records.length} records failed (${describeError(error)}); next try in ${delayMs} ms`);
         await sleep(delayMs, undefined, { signal: deadline.signal });
@@ -265,22 +339,26 @@ export async function startStreamScorer(options: StreamScorerOptions): Promise<S
             deadline.signal,
           );
     const failedAt = new Date();
-    const records: OutputRecord[] = [];
     const deadLetters = new Map<DeadLetterCode, number>();
+    const failures: { d: Delivery; code: DeadLetterCode; reason: string }[] = [];
     const deadLetter = (d: Delivery, code: DeadLetterCode, reason: string): void => {
-      records.push(deadLetterRecord(topics.deadLetter, d.source, { code, reason }, failedAt));
+      failures.push({ d, code, reason });
       deadLetters.set(code, (deadLetters.get(code) ?? 0) + 1);
     };
     for (const d of batch) if (!d.decoded.ok) deadLetter(d, d.decoded.code, d.decoded.reason);
-    let scored = 0;
+    const scores: Score[] = [];
     valid.forEach((d, i) => {
       const score = outcome.scores.get(i);
-      if (score !== undefined) {
-        records.push(scoreRecord(topics.scores, score));
-        scored++;
-      } else deadLetter(d, 'rejected_by_api', outcome.rejected.get(i) ?? 'not scored by the scoring API');
+      if (score !== undefined) scores.push(score);
+      else deadLetter(d, 'rejected_by_api', outcome.rejected.get(i) ?? 'not scored by the scoring API');
     });
-    await write(records);
+    const scored = scores.length;
+    await write(() => [
+      ...failures.map(({ d, code, reason }) =>
+        deadLetterRecord(topics.deadLetter, d.source, { code, reason }, failedAt, maxMessageBytes),
+      ),
+      ...scores.map((score) => scoreRecord(topics.scores, score)),
+    ]);
 
     metrics.scored.inc(scored);
     for (const [code, n] of deadLetters) countDeadLetter(metrics, code, n);
@@ -399,7 +477,14 @@ export async function startStreamScorer(options: StreamScorerOptions): Promise<S
     const key = message.key as Buffer | undefined;
     const value = message.value as Buffer | undefined;
     batches.add({
-      source: { topic: message.topic, partition: message.partition, offset: message.offset, key, value },
+      source: {
+        topic: message.topic,
+        partition: message.partition,
+        offset: message.offset,
+        key,
+        value,
+        headers: message.headerEntries,
+      },
       ticket,
       decoded: decodeEvent(value),
     });
@@ -533,6 +618,7 @@ export async function startStreamScorer(options: StreamScorerOptions): Promise<S
   );
   // The producer's id and the output topics' metadata, fetched now rather than by the first batch (a second
   // of latency); a missing topic shows up here, in the log, before any event is consumed.
+  void readLimit();
   producer
     .metadata({ topics: [topics.scores, topics.deadLetter] })
     .then(() => producer.initIdempotentProducer({}))
@@ -581,6 +667,8 @@ export async function startStreamScorer(options: StreamScorerOptions): Promise<S
     await producer.close(true).catch((error: unknown) => {
       log(`closing the producer: ${describeError(error)}`);
     });
+    // A read of the topics' limit still under way has its own connection: let it finish and close it.
+    await limitRead;
     // After the drain nothing is in flight but what the deadline abandoned: closing waits for nothing long.
     await pool.close().catch((error: unknown) => {
       log(`closing the scoring connections: ${describeError(error)}`);

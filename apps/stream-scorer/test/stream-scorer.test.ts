@@ -1,14 +1,17 @@
 // The scorer end to end, no mocks: a real single-node Kafka on free ports, real scoring-api processes on the
 // trained test model, real transactions from the replay file, and poison events beside them.
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { loadProjectConfig } from '@fraudops/config';
 import type { Score, Transaction } from '@fraudops/contracts';
 import { freePort, waitForHttpOk } from '@fraudops/stack';
+import { createRecordsBatch } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DEAD_LETTER_HEADERS,
+  KAFKA_DEFAULT_MAX_MESSAGE_BYTES,
   startStreamScorer,
   type StreamScorer,
   type StreamScorerOptions,
@@ -18,6 +21,8 @@ import { openScoringPool } from '../src/scoring-pool.ts';
 import {
   createTopics,
   kafkaAvailable,
+  maxMessageBytes,
+  setMaxMessageBytes,
   startBroker,
   type TestBroker,
   type TestTopics,
@@ -428,6 +433,107 @@ describe.skipIf(!kafkaAvailable())('the stream scorer on a real broker and scori
     );
     expect(output).toMatch(/SIGTERM: shutting down\n.*stopping: no more fetching/);
     expect(lines.at(-1)).toMatch(/stopped: every consumed batch was written and committed$/);
+  });
+
+  it('dead-letters an event just under the broker limit, cut to fit with its size and sha256, and moves on', async () => {
+    const topics = await createTopics(broker.bootstrap, 'oversized');
+    const groupId = `${topics.transactions}.scorer`;
+    // The broker's own limit for the input and the dead-letter topics, as it reports it.
+    const limits = await maxMessageBytes(broker.bootstrap, [topics.transactions, topics.deadLetter]);
+    expect(limits).toEqual([KAFKA_DEFAULT_MAX_MESSAGE_BYTES, KAFKA_DEFAULT_MAX_MESSAGE_BYTES]);
+    const limit = limits[0] as number;
+
+    // A JSON event with a field the contract does not know, padded so that its record batch is 8 bytes under
+    // the limit: the broker takes it, and the same bytes plus the dead-letter headers would not fit.
+    const [template, ...good] = await freshTransactions(21, takeIds(21));
+    const headers = new Map([[Buffer.from('trace-id'), Buffer.from('4bf92f3577b34da6')]]);
+    const key = Buffer.from('poison-oversized');
+    const eventOf = (padding: number): Buffer =>
+      Buffer.from(JSON.stringify({ ...template, padding: 'x'.repeat(padding) }));
+    let padding = limit - 1000;
+    while (
+      createRecordsBatch([{ topic: topics.transactions, key, value: eventOf(padding + 1), headers }])
+        .length <=
+      limit - 8
+    )
+      padding++;
+    const value = eventOf(padding);
+    expect(createRecordsBatch([{ topic: topics.transactions, key, value, headers }]).length).toBe(limit - 8);
+    // All in partition 0 (the only one waited for below), the poison first: its partition can commit nothing
+    // until it is dealt with.
+    await produce(broker.bootstrap, topics.transactions, [{ key, value, headers, partition: 0 }]);
+    await produce(
+      broker.bootstrap,
+      topics.transactions,
+      good.map((t) => ({ ...transactionRecord(t), partition: 0 })),
+    );
+
+    const { scorer, logs } = await startScorer(topics);
+    await scorer.ready;
+    await waitForCommittedToEnd(broker.bootstrap, groupId, topics.transactions, 1, 20_000).catch(
+      (error: unknown) => {
+        throw new Error(`${(error as Error).message}\n${logs.slice(-5).join('\n')}`);
+      },
+    );
+    const progress = await groupProgress(broker.bootstrap, groupId, topics.transactions, 6);
+    expect(progress.find((p) => p.partition === 0)).toEqual({ partition: 0, end: 21n, committed: 21n });
+
+    const [dead, ...more] = await readTopic(broker.bootstrap, topics.deadLetter, (m) => m.length >= 1);
+    expect(more).toEqual([]);
+    const letter = dead as RawMessage;
+    expect(letter.key.toString()).toBe('poison-oversized');
+    // A prefix of the original bytes, with what identifies the whole.
+    expect(letter.value.length).toBeLessThan(value.length);
+    expect(letter.value.length).toBeGreaterThan(value.length - 2048);
+    expect(Buffer.compare(letter.value, value.subarray(0, letter.value.length))).toBe(0);
+    expect(headerText(letter, DEAD_LETTER_HEADERS.truncated)).toBe('value');
+    expect(headerText(letter, DEAD_LETTER_HEADERS.valueBytes)).toBe(String(value.length));
+    expect(headerText(letter, DEAD_LETTER_HEADERS.valueSha256)).toBe(
+      createHash('sha256').update(value).digest('hex'),
+    );
+    expect(headerText(letter, DEAD_LETTER_HEADERS.code)).toBe('invalid_event');
+    expect(headerText(letter, DEAD_LETTER_HEADERS.reason)).toBe('/padding is not an allowed field');
+    expect(headerText(letter, DEAD_LETTER_HEADERS.partition)).toBe('0');
+    expect(headerText(letter, DEAD_LETTER_HEADERS.offset)).toBe('0');
+    // The original record's headers come along.
+    expect(headerText(letter, 'trace-id')).toBe('4bf92f3577b34da6');
+
+    // The events behind it in the same partition were scored.
+    const scores = await readTopic(broker.bootstrap, topics.scores, (m) => distinctScored(m) >= 20);
+    expectEveryIdScored(good, scores);
+    const samples = await scrape(scorer.url as string);
+    expect(metricSum(samples, 'stream_scorer_events_dead_lettered_total', { code: 'invalid_event' })).toBe(1);
+    expect(metricSum(samples, 'stream_scorer_events_scored_total')).toBe(20);
+    expect(
+      logs.filter((line) => line.startsWith('writing ')),
+      'no write was refused',
+    ).toEqual([]);
+
+    // An operator lowers the dead-letter topic's limit while the scorer runs: the first write of a dead letter
+    // over it is refused, the scorer reads the limit again and writes the dead letter cut to the new one.
+    const lowered = 64 * 1024;
+    await setMaxMessageBytes(broker.bootstrap, topics.deadLetter, lowered);
+    const mid = Buffer.from(JSON.stringify({ ...template, padding: 'y'.repeat(200_000) }));
+    const [next] = await freshTransactions(1, takeIds(1));
+    await produce(broker.bootstrap, topics.transactions, [
+      { key: Buffer.from('poison-after-lowering'), value: mid, partition: 0 },
+      { ...transactionRecord(next as Transaction), partition: 0 },
+    ]);
+    await waitForCommittedToEnd(broker.bootstrap, groupId, topics.transactions, 1, 20_000);
+    const letters = await readTopic(broker.bootstrap, topics.deadLetter, (m) => m.length >= 2);
+    const second = letters.find((m) => m.key.toString() === 'poison-after-lowering') as RawMessage;
+    expect(second).toBeDefined();
+    expect(second.value.length).toBeLessThan(lowered);
+    expect(second.value.length).toBeGreaterThan(lowered - 2048);
+    expect(headerText(second, DEAD_LETTER_HEADERS.valueBytes)).toBe(String(mid.length));
+    expect(
+      logs.some((line) => /^writing \d+ records failed \(.*larger than/.test(line)),
+      logs.join('\n'),
+    ).toBe(true);
+    expect(logs).toContain(
+      `${topics.scores} and ${topics.deadLetter} take record batches of up to ${lowered} bytes (max.message.bytes)`,
+    );
+    expect(await scorer.close()).toEqual({ clean: true });
   });
 
   it('dead-letters only the items the scoring API names in a 400 and scores the rest', async () => {

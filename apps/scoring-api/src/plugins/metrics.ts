@@ -13,6 +13,7 @@ export interface ServiceMetrics {
   httpRequestsRejected: Counter<'reason'>;
   predictions: Counter<'decision' | 'model_version'>;
   fraudProbability: Histogram<'model_version'>;
+  invalidScores: Counter<'model_version'>;
   modelInfo: Gauge<'name' | 'version' | 'model_type' | 'registered_model' | 'registered_version'>;
   modelReady: Gauge;
   modelLoads: Counter<'result' | 'reason'>;
@@ -64,6 +65,12 @@ function createMetrics(): ServiceMetrics {
       help: 'Distribution of the fraud probabilities the model returned.',
       labelNames: ['model_version'],
       buckets: [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99],
+      registers,
+    }),
+    invalidScores: new Counter({
+      name: 'scoring_api_invalid_scores_total',
+      help: 'Fraud probabilities the model returned that are not probabilities (NaN, infinite, outside [0, 1]); each refused its request with a 500, none was returned.',
+      labelNames: ['model_version'],
       registers,
     }),
     modelInfo: new Gauge({

@@ -15,7 +15,7 @@ import {
   waitForKafka,
   type KafkaSettings,
 } from '@fraudops/stack';
-import { Admin } from '@platformatic/kafka';
+import { Admin, ConfigResourceTypes, IncrementalAlterConfigOperationTypes } from '@platformatic/kafka';
 
 export const kafkaLibsDir = join(repositoryRoot, '.tools', 'kafka', 'libs');
 export const kafkaAvailable = (): boolean => existsSync(kafkaLibsDir);
@@ -85,4 +85,46 @@ export async function createTopics(bootstrap: string, prefix: string | TestTopic
     await admin.close();
   }
   return topics;
+}
+
+/** Each topic's `max.message.bytes` as the broker reports it. */
+export async function maxMessageBytes(bootstrap: string, topics: readonly string[]): Promise<number[]> {
+  const admin = new Admin({ clientId: 'stream-scorer-test', bootstrapBrokers: [bootstrap] });
+  try {
+    const described = await admin.describeConfigs({
+      resources: topics.map((resourceName) => ({ resourceType: ConfigResourceTypes.TOPIC, resourceName })),
+    });
+    return topics.map((topic) =>
+      Number(
+        described.find((d) => d.resourceName === topic)?.configs.find((c) => c.name === 'max.message.bytes')
+          ?.value,
+      ),
+    );
+  } finally {
+    await admin.close();
+  }
+}
+
+/** Sets the topic's `max.message.bytes`, as an operator would. */
+export async function setMaxMessageBytes(bootstrap: string, topic: string, bytes: number): Promise<void> {
+  const admin = new Admin({ clientId: 'stream-scorer-test', bootstrapBrokers: [bootstrap] });
+  try {
+    await admin.incrementalAlterConfigs({
+      resources: [
+        {
+          resourceType: ConfigResourceTypes.TOPIC,
+          resourceName: topic,
+          configs: [
+            {
+              name: 'max.message.bytes',
+              configOperation: IncrementalAlterConfigOperationTypes.SET,
+              value: String(bytes),
+            },
+          ],
+        },
+      ],
+    });
+  } finally {
+    await admin.close();
+  }
 }

@@ -22,6 +22,9 @@ export async function freshTransactions(count: number, firstId: number): Promise
 export interface RawRecord {
   key?: Buffer;
   value?: Buffer;
+  headers?: Map<Buffer, Buffer>;
+  /** Default: the producer's partitioner (murmur2 of the key). */
+  partition?: number;
 }
 
 export async function produce(
