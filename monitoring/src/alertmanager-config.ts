@@ -43,7 +43,15 @@ export interface AlertmanagerOptions {
 
 export const ADMINISTRATOR_RECEIVER = 'administrator';
 export const LOW_PRIORITY_RECEIVER = 'operations';
-export const GROUP_BY = ['alertname', 'namespace', 'pod'] as const;
+/**
+ * One notification per alert name and namespace, not per replica: an incident that touches several replicas
+ * (ScoringApiReplicaDown for three of them, or any per-pod alert) reaches the administrator as one group
+ * listing them, and later changes come at most every group_interval. The page itself is one alert per
+ * namespace already (monitoring/rules/scoring-api.rules.yaml); this keeps "one incident pages once" for
+ * every alert. The cluster's AlertmanagerConfig (deploy/gitops/platform/alerting/administrator.yaml) uses
+ * the same list (packages/gitops/test/gitops.test.ts compares them).
+ */
+export const GROUP_BY = ['alertname', 'namespace'] as const;
 
 /**
  * Prod timings: first notification 30s after a group appears (lets a burst of replicas group), changes

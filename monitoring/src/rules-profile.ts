@@ -14,7 +14,7 @@ export type TimingProfile = 'prod' | 'fast';
  */
 export const FAST_TIME_FACTOR = 10;
 
-// Rule keys holding a duration (keep_firing_for exists from Prometheus 2.42's successors on).
+// Rule keys holding a duration (keep_firing_for exists from Prometheus 2.42.0 on, Debian's version included).
 const RULE_DURATION_KEYS = ['for', 'keep_firing_for'] as const;
 
 /** The rule file text to load for a profile: prod is the file itself; fast is scaled by `factor`. */

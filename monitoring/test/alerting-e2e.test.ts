@@ -1,6 +1,7 @@
 // A real alert, end to end: a real Prometheus evaluates a rule that fires at once, a real Alertmanager
 // (this project's rendered config, fast timings) routes it to the administrator receiver, and the real
-// alert-receiver records it. Everything on free loopback ports, in a temporary folder, stopped afterwards.
+// alert-receiver records it; and one incident on two replicas reaches it as one notification (the routing's
+// group_by has no `pod`). Everything on free loopback ports, in a temporary folder, stopped afterwards.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -54,6 +55,7 @@ async function stopAll(): Promise<void> {
 }
 
 const ports = { prometheus: 0, alertmanager: 0, receiver: 0 };
+const INCIDENT_ALERT = 'FraudopsEndToEndIncident';
 
 beforeAll(async () => {
   ports.prometheus = await freePort();
@@ -106,6 +108,14 @@ beforeAll(async () => {
               for: '0s',
               labels: { severity: 'critical', namespace: 'fraudops', pod: 'scoring-api-e2e' },
               annotations: { summary: 'An alert that fires at once, to test the notification path.' },
+            },
+            // One incident on two replicas: two alerts that differ only in `pod`, from one evaluation.
+            {
+              alert: INCIDENT_ALERT,
+              expr: 'label_replace(vector(1), "pod", "scoring-api-a", "", "") or label_replace(vector(1), "pod", "scoring-api-b", "", "")',
+              for: '0s',
+              labels: { severity: 'critical', namespace: 'fraudops' },
+              annotations: { summary: 'Two replicas in one incident, to test the grouping.' },
             },
           ],
         },
@@ -168,6 +178,23 @@ describe('alerting end to end', () => {
       },
       annotations: { summary: 'An alert that fires at once, to test the notification path.' },
     });
+  }, 60_000);
+
+  it('pages once for one incident on two replicas: one notification holding both alerts', async () => {
+    const notificationsOf = async (): Promise<Recorded[]> => {
+      const response = await fetch(`http://127.0.0.1:${ports.receiver}/notifications`);
+      const recorded = (await response.json()) as Recorded[];
+      return recorded.filter((n) => n.alerts.some((a) => a.labels.alertname === INCIDENT_ALERT));
+    };
+    const deadline = Date.now() + 45_000;
+    while ((await notificationsOf()).length === 0 && Date.now() < deadline) await sleep(250);
+    // Grouped per pod, the two alerts would form two groups from the same POST, flushed after the same
+    // group_wait: the second notification would follow the first within milliseconds. 2 s leaves room.
+    await sleep(2000);
+    const pages = await notificationsOf();
+    expect(pages, `notifications of ${INCIDENT_ALERT}\n${logs()}`).toHaveLength(1);
+    expect(pages[0]).toMatchObject({ status: 'firing', receiver: 'administrator' });
+    expect(pages[0]?.alerts.map((a) => a.labels.pod).sort()).toEqual(['scoring-api-a', 'scoring-api-b']);
   }, 60_000);
 
   it('loads the project rule files (fast profile) in the real Prometheus, all healthy', async () => {

@@ -103,11 +103,11 @@ describe('renderAlertmanagerConfig', () => {
     ]);
   });
 
-  it('routes critical alerts to the administrator and the rest to operations, grouped per replica', () => {
+  it('routes critical alerts to the administrator and the rest to operations, grouped per alert and namespace, not per replica', () => {
     const config = render({ profile: 'prod', webhookUrl, telegram, email });
     expect(config.route).toMatchObject({
       receiver: 'operations',
-      group_by: ['alertname', 'namespace', 'pod'],
+      group_by: ['alertname', 'namespace'],
       group_wait: '30s',
       group_interval: '5m',
       repeat_interval: '4h',

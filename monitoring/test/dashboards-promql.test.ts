@@ -176,6 +176,12 @@ const cluster = {
       `kube_horizontalpodautoscaler_spec_max_replicas{namespace="fraudops",horizontalpodautoscaler="scoring-api",instance="ksm-2"}`,
       6,
     ),
+    // 5 of 6 running: the HPA may still scale, so the page stays silent, and with every input of the page
+    // present ScoringApiSaturationSignalsMissing does too (the timeline below shows no fraudops alert).
+    gauge(
+      `kube_horizontalpodautoscaler_status_current_replicas{namespace="fraudops",horizontalpodautoscaler="scoring-api",instance="ksm-1"}`,
+      5,
+    ),
     // Scoring succeeds; only /ready answers 503 (no model yet on some replica), which is not a scoring error.
     counter(
       `scoring_api_http_requests_total{${api},pod="scoring-api-a",method="POST",route="/predict",status_code="200"}`,
@@ -269,12 +275,28 @@ const cluster = {
 const alerting = {
   interval: '1m',
   input_series: [
+    // The page's inputs, all present and quiet (20% of the request, 5 of 6 replicas): the project's rules
+    // evaluate beside these ALERTS and must add none of their own.
+    counter(
+      `container_cpu_usage_seconds_total{namespace="fraudops",pod="scoring-api-a",container="scoring-api",image="i"}`,
+      6,
+    ),
+    gauge(`kube_pod_container_resource_requests{${cpuLabels},pod="scoring-api-a"}`, 0.5),
     gauge(
-      `ALERTS{alertname="ScoringApiSaturatedAtMaxReplicas",alertstate="firing",pod="scoring-api-a",severity="critical"}`,
+      `kube_horizontalpodautoscaler_spec_max_replicas{namespace="fraudops",horizontalpodautoscaler="scoring-api"}`,
+      6,
+    ),
+    gauge(
+      `kube_horizontalpodautoscaler_status_current_replicas{namespace="fraudops",horizontalpodautoscaler="scoring-api"}`,
+      5,
+    ),
+    // The page is one alert per namespace (no pod label); per-replica alerts carry their pod.
+    gauge(
+      `ALERTS{alertname="ScoringApiSaturatedAtMaxReplicas",alertstate="firing",namespace="fraudops",severity="critical"}`,
       1,
     ),
     gauge(
-      `ALERTS{alertname="ScoringApiSaturatedAtMaxReplicas",alertstate="pending",pod="scoring-api-b",severity="critical"}`,
+      `ALERTS{alertname="ScoringApiReplicaDown",alertstate="pending",namespace="fraudops",pod="scoring-api-b",severity="warning"}`,
       1,
     ),
     // The stream scorer's alert carries no pod: it is about the consumer group.
@@ -289,8 +311,8 @@ const alerting = {
       expr: exprOf(SERVICE_OVERVIEW_UID, 'fraudops alerts'),
       eval_time: '5m',
       exp_samples: [
-        { labels: '{alertname="ScoringApiSaturatedAtMaxReplicas",pod="scoring-api-a"}', value: 2 },
-        { labels: '{alertname="ScoringApiSaturatedAtMaxReplicas",pod="scoring-api-b"}', value: 1 },
+        { labels: '{alertname="ScoringApiReplicaDown",pod="scoring-api-b"}', value: 1 },
+        { labels: '{alertname="ScoringApiSaturatedAtMaxReplicas"}', value: 2 },
         { labels: '{alertname="StreamScorerConsumerLagHigh"}', value: 1 },
       ],
     },

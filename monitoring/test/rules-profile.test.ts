@@ -128,7 +128,7 @@ groups:
     expect(() => scaleRuleFile('rules: []', 10)).toThrow(/groups/);
   });
 
-  it('turns the saturation alert of the real rule file into 30 seconds over a 12-second rate', () => {
+  it('turns the saturation alert of the real rule file into 30 seconds (held 30 seconds) over a 12-second rate', () => {
     const file = must(
       ruleFiles().find((path) => path.endsWith('scoring-api.rules.yaml')),
       'scoring-api.rules.yaml',
@@ -143,6 +143,9 @@ groups:
         name,
       );
     expect(rule('alert', 'ScoringApiSaturatedAtMaxReplicas').for).toBe('30s');
+    // The anti-flap hold and the 75-second bridge shrink with it.
+    expect(rule('alert', 'ScoringApiSaturatedAtMaxReplicas').keep_firing_for).toBe('30s');
+    expect(rule('alert', 'ScoringApiSaturatedAtMaxReplicas').expr).toContain('[7s500ms]');
     expect(
       rule('record', 'namespace_pod_container:container_cpu_usage_seconds_total:sum_rate2m').expr,
     ).toContain('[12s]');

@@ -190,7 +190,7 @@ describe('the queries', () => {
     );
     expect(rules).toContain(`- record: ${CPU_OVER_REQUEST_RULE}\n`);
     expect(rules).toContain(`- alert: ${SATURATION_ALERT}\n`);
-    expect(rules).toMatch(/ratio_rate2m > 0\.8\n/);
+    expect(rules).toMatch(/max_ratio_rate2m\[1m15s\]\) > 0\.8\n/);
   });
 
   it('select the configured topic and deployment and rate over the chosen window', () => {

@@ -59,7 +59,8 @@ function saturationAlert(objects: Obj[]): CapacityFacts['alert'] {
       ),
     );
   const rule = rules.find((r) => r.alert === SATURATION_ALERT);
-  const threshold = /ratio_rate2m\s*>\s*(\d+(?:\.\d+)?)/.exec(rule?.expr ?? '')?.[1];
+  // `<...ratio_rate2m> > x`, or over a window: `max_over_time(<...max_ratio_rate2m>[1m15s]) > x`.
+  const threshold = /ratio_rate2m(?:\[[^\]]*\]\))?\s*>\s*(\d+(?:\.\d+)?)/.exec(rule?.expr ?? '')?.[1];
   if (rule === undefined || threshold === undefined || rule.for === undefined)
     throw new Error(
       `deploy/: no PrometheusRule alert ${SATURATION_ALERT} with a "ratio > x" expression and a for`,

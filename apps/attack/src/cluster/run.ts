@@ -76,7 +76,8 @@ export function notificationLines(watch: WatchSnapshot): string[] {
   ];
   for (const alert of note.alerts) {
     lines.push(
-      `  [${alert.labels.severity ?? '?'}] ${alert.labels.alertname ?? '?'} ${alert.labels.namespace ?? '?'}/${alert.labels.pod ?? '?'}`,
+      // The page is one alert per namespace (its description names the hottest replica); others may have a pod.
+      `  [${alert.labels.severity ?? '?'}] ${alert.labels.alertname ?? '?'} ${alert.labels.namespace ?? '?'}${alert.labels.pod === undefined ? '' : `/${alert.labels.pod}`}`,
       `    ${alert.annotations.summary ?? ''}`,
       `    ${alert.annotations.description ?? ''}`,
     );

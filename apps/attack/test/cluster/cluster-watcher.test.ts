@@ -92,9 +92,16 @@ describe('the queries', () => {
       'max(kube_horizontalpodautoscaler_spec_max_replicas{namespace="fraudops", horizontalpodautoscaler="scoring-api"})',
     );
     expect(q.currentReplicas).toContain('kube_horizontalpodautoscaler_status_current_replicas{');
-    const alert = /- alert: ScoringApiSaturatedAtMaxReplicas\n\s+expr: \|\n\s+(\S+) > 0\.8/.exec(rules);
-    expect(alert?.[1]).toBeDefined();
-    expect(q.cpu).toBe(`max by (pod) (${alert?.[1] ?? ''}{namespace="fraudops"})`);
+    // The alert reads the hottest replica's ratio; the watcher shows every replica's, from the per-pod
+    // recording that the hottest-replica recording takes its maximum of.
+    const hottest = /- record: namespace:\S+:max_ratio_rate2m\n\s+expr: max by \(namespace\) \((\S+)\)/.exec(
+      rules,
+    );
+    expect(hottest?.[1]).toBeDefined();
+    expect(rules).toMatch(
+      /- alert: ScoringApiSaturatedAtMaxReplicas\n\s+expr: \|\n\s+max_over_time\(namespace:\S+:max_ratio_rate2m\[/,
+    );
+    expect(q.cpu).toBe(`max by (pod) (${hottest?.[1] ?? ''}{namespace="fraudops"})`);
   });
 
   it('select the configured namespace, deployment and topic', () => {

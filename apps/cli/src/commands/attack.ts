@@ -107,7 +107,7 @@ export function printOutcome(result: AttackResult): void {
     console.log('\nThe administrator was notified (what the receiver recorded):');
     for (const alert of n.alerts.filter((a) => a.status === 'firing')) {
       console.log(
-        `  [${alert.labels.severity ?? '?'}] ${alert.labels.alertname ?? '?'} ${alert.labels.pod ?? ''}`,
+        `  [${alert.labels.severity ?? '?'}] ${alert.labels.alertname ?? '?'} ${alert.labels.namespace ?? ''}${alert.labels.pod === undefined ? '' : `/${alert.labels.pod}`}`,
       );
       console.log(`    ${alert.annotations.summary ?? ''}`);
       console.log(`    ${alert.annotations.description ?? ''}`);

@@ -43,14 +43,17 @@ try {
   }
   await record('firing', since);
   const firstFiring = (
-    (await json(`${double.alertmanagerUrl}/api/v2/alerts`)) as { labels: { pod: string } }[]
+    (await json(`${double.alertmanagerUrl}/api/v2/alerts`)) as { labels: { namespace: string } }[]
   )[0];
   const now = new Date();
   await fetch(`${double.alertmanagerUrl}/api/v2/silences`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
-      matchers: [{ name: 'pod', value: firstFiring?.labels.pod, isRegex: false, isEqual: true }],
+      matchers: [
+        { name: 'alertname', value: 'ScoringApiSaturatedAtMaxReplicas', isRegex: false, isEqual: true },
+        { name: 'namespace', value: firstFiring?.labels.namespace, isRegex: false, isEqual: true },
+      ],
       startsAt: now.toISOString(),
       endsAt: new Date(now.getTime() + 3_600_000).toISOString(),
       createdBy: 'record-fixtures',
