@@ -2,11 +2,15 @@
 
 Layout written: ``<models_dir>/<version>/{model.onnx, model.json, evaluation.md}`` and
 ``<models_dir>/current -> <version>`` (a relative symlink, swapped with ``os.replace``).
+
+The three files depend only on the training outcome (no clock, no timings), so identical data and
+seed write byte-identical files under the same version; exporting them again reuses the directory.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import filecmp
 import hashlib
 import json
 import os
@@ -121,32 +125,49 @@ def window(start: dt.date, end: dt.date) -> dict[str, str]:
     return {"start": start.isoformat(), "end": end.isoformat()}
 
 
-def build_card(
-    result: TrainingResult,
-    model_bytes: bytes,
-    data_hash: str,
-    created_at: dt.datetime,
-) -> dict[str, Any]:
+def card_json(card: dict[str, Any]) -> str:
+    """Args: card: a model card. Returns: model.json's text (the bytes the card's digest covers)."""
+    return json.dumps(card, indent=2) + "\n"
+
+
+def card_version(model_type: str, model_sha256: str, card: dict[str, Any]) -> str:
+    """A version that names exactly this artifact: the same card and graph give the same version.
+
+    Args:
+        model_type: the candidate, e.g. ``random_forest_depth_15_trees_25``.
+        model_sha256: hex sha256 of model.onnx.
+        card: the card without ``version``.
+
+    Returns:
+        ``<model type>-<first 8 hex of the graph's sha256>-<first 8 hex of the card's>``, e.g.
+        ``random-forest-depth-15-trees-25-5153e5a6-0c1f2a3b``. The card part tells apart cards of
+        one graph (e.g. the same model trained from a longer dataset: another data_hash).
+    """
+    if "version" in card:
+        raise ValueError("the card digest covers the card without its version")
+    card_sha = hashlib.sha256(card_json(card).encode("utf-8")).hexdigest()
+    return f"{model_type.replace('_', '-')}-{model_sha256[:8]}-{card_sha[:8]}"
+
+
+def build_card(result: TrainingResult, model_bytes: bytes, data_hash: str) -> dict[str, Any]:
     """The model card (model-card.schema.json).
+
+    Nothing in it depends on the moment (no export time, no timings): MLflow records when a
+    version was registered, and the file's mtime when it was written.
 
     Args:
         result: training outcome.
         model_bytes: the serialized ONNX model.
         data_hash: ``sha256:<hex>`` of the transactions.
-        created_at: export time (UTC).
 
     Returns:
         The card as a JSON-ready dict.
     """
     sha = hashlib.sha256(model_bytes).hexdigest()
-    stamp = created_at.astimezone(dt.UTC)
-    version = f"{stamp:%Y%m%dT%H%M%SZ}-{result.chosen.replace('_', '-')}-{sha[:8]}"
     chosen = result.result(result.chosen)
     opsets = {o.domain: o.version for o in onnx.load_from_string(model_bytes).opset_import}
-    return {
+    card: dict[str, Any] = {
         "name": MODEL_NAME,
-        "version": version,
-        "created_at": stamp.isoformat(timespec="seconds").replace("+00:00", "Z"),
         "model_type": result.chosen,
         "feature_order": list(result.feature_order),
         "threshold": {"value": result.threshold, "method": result.threshold_method},
@@ -166,6 +187,8 @@ def build_card(
             "opset": int(opsets.get("", opsets.get("ai.onnx", 0))),
         },
     }
+    # name, version, then the rest: the order model.json has always had.
+    return {"name": MODEL_NAME, "version": card_version(result.chosen, sha, card), **card}
 
 
 def evaluation_markdown(result: TrainingResult, card: dict[str, Any], parity: float) -> str:
@@ -182,7 +205,7 @@ def evaluation_markdown(result: TrainingResult, card: dict[str, Any], parity: fl
     split, val = result.split, result.validation_split
     best_ap = max(r.validation.average_precision for r in result.results)
     eligible = ", ".join(
-        f"{r.name} ({r.validation.average_precision:.3f}, {r.validation_us_per_row:.2f} µs/row)"
+        f"{r.name} ({r.validation.average_precision:.3f}, {r.validation_ops_per_row:.1f} ops/row)"
         for r in result.results
         if r.validation.average_precision >= best_ap - AP_TOLERANCE - 1e-12
     )
@@ -197,21 +220,22 @@ def evaluation_markdown(result: TrainingResult, card: dict[str, Any], parity: fl
             f"{val.test_start} .. {val.test_end} (exclusive)",
             f"- chosen: **{result.chosen}** (marked *), by the serving-aware rule: among the "
             f"candidates whose validation average precision is within {AP_TOLERANCE} (absolute) "
-            "of the best, the cheapest to serve on the validation week (`val µs/row`; costs "
+            "of the best, the cheapest to serve on the validation week (`val ops/row`; costs "
             f"within {COST_TIE_RATIO:.0%} of the cheapest count as equal, then the higher "
             "validation AP wins); the test week is never used for selection",
             f"- eligible (validation AP >= {best_ap - AP_TOLERANCE:.3f}): {eligible}",
-            "- serving cost: ONNX Runtime CPU, intra_op_num_threads = inter_op_num_threads = 1, "
-            "sequential execution, median of 7 runs on different batches of 1,000 real rows, in "
-            "µs per row, of each candidate's ONNX export (fitted on the training week): "
-            "`val µs/row` on validation-week rows (used for selection), "
-            "`µs/row (ONNX, 1 thread)` on test-week rows (reported only)",
+            "- serving cost: operations per row of each candidate's ONNX export (fitted on the "
+            "training week) on validation-week rows, counted from the graph: tree nodes each row "
+            "visits (comparisons and the leaf, over all trees) plus linear coefficients; the same "
+            "graph and rows always give the same count. Measured times (ONNX Runtime µs/row, fit "
+            "seconds) are in the training log and the MLflow run, not here, so that identical "
+            "data and seed write identical files",
             f"- threshold: {result.threshold:.6f} ({result.threshold_method})",
             f"- ONNX parity on the test week ({len(result.test_frame):,} rows): "
             f"max abs diff {parity:.3g}",
             f"- data: {card['data_hash']}, seed {result.seed}",
             "",
-            format_table(result.results, result.chosen),
+            format_table(result.results, result.chosen, timings=False),
             "",
         ]
     )
@@ -237,22 +261,17 @@ def point_current(models_dir: Path, version: str) -> Path:
     return link
 
 
-def export_model(
-    result: TrainingResult,
-    data_hash: str,
-    models_dir: Path,
-    created_at: dt.datetime | None = None,
-) -> ExportResult:
+def export_model(result: TrainingResult, data_hash: str, models_dir: Path) -> ExportResult:
     """Convert, check parity, write the version directory and point ``current`` at it.
 
     Parity is checked on the whole test week. Nothing is published when parity or the card's
-    validation fails.
+    validation fails. A version directory that exists already with the same files (the same data
+    and seed trained again) is reused; one with other files is an error.
 
     Args:
         result: training outcome.
         data_hash: hash of the transactions frame.
         models_dir: models directory (created if missing).
-        created_at: export time; now by default.
 
     Returns:
         The directory, the card and the parity number.
@@ -263,7 +282,7 @@ def export_model(
     x_test = feature_matrix(result.test_frame, result.feature_order)
     parity = check_parity(result.model, model_bytes, x_test)
 
-    card = build_card(result, model_bytes, data_hash, created_at or dt.datetime.now(dt.UTC))
+    card = build_card(result, model_bytes, data_hash)
     contracts.validate(card, "model-card.schema.json")
 
     models_dir.mkdir(parents=True, exist_ok=True)
@@ -272,15 +291,21 @@ def export_model(
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
     (staging / "model.onnx").write_bytes(model_bytes)
-    (staging / "model.json").write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
+    (staging / "model.json").write_text(card_json(card), encoding="utf-8")
     (staging / "evaluation.md").write_text(
         evaluation_markdown(result, card, parity), encoding="utf-8"
     )
     final = models_dir / version
     if final.exists():
+        files = sorted(p.name for p in staging.iterdir())
+        same = sorted(p.name for p in final.iterdir()) == files and all(
+            filecmp.cmp(staging / f, final / f, shallow=False) for f in files
+        )
         shutil.rmtree(staging)
-        raise FileExistsError(f"{final} already exists")
-    os.rename(staging, final)
+        if not same:
+            raise FileExistsError(f"{final} already exists with other files")
+    else:
+        os.rename(staging, final)
     point_current(models_dir, version)
     return ExportResult(final, card, parity)
 

@@ -18,6 +18,9 @@ from xgboost import XGBClassifier
 INPUT_NAME = "features"
 PROBABILITY_OUTPUT = "probabilities"
 TARGET_OPSET = {"": 17, "ai.onnx.ml": 3}
+# skl2onnx names the graph with a random uuid4 unless told otherwise, so converting the same model
+# twice gave different bytes (and a different sha256 in the card); a fixed name keeps them equal.
+GRAPH_NAME = "fraud_detector"
 
 
 def to_onnx(model: Any, n_features: int) -> onnx.ModelProto:
@@ -45,6 +48,7 @@ def to_onnx(model: Any, n_features: int) -> onnx.ModelProto:
         initial_types=[(INPUT_NAME, FloatTensorType([None, n_features]))],
         options={id(model): {"zipmap": False}},
         target_opset=TARGET_OPSET,
+        name=GRAPH_NAME,
     )
     versions: dict[str, int] = {}
     for entry in proto.opset_import:

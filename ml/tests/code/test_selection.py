@@ -1,4 +1,4 @@
-"""The serving-aware selection rule and the serving-cost arithmetic (no real timing)."""
+"""The serving-aware selection rule and the timing arithmetic (no real timing)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from fraudops_ml import serving_cost
 from fraudops_ml.train import AP_TOLERANCE, CandidateScore, select_candidate
 
 
-def score(name: str, ap: float, us: float) -> CandidateScore:
-    return CandidateScore(name, ap, us)
+def score(name: str, ap: float, ops: float) -> CandidateScore:
+    return CandidateScore(name, ap, ops)
 
 
 def test_default_tolerance_is_one_point_of_average_precision() -> None:
@@ -85,7 +85,7 @@ def test_winner_is_always_within_tolerance_of_the_best() -> None:
         chosen = next(s for s in scores if s.name == select_candidate(scores))
         assert chosen.average_precision >= aps.max() - AP_TOLERANCE - 1e-12
         eligible = [s for s in scores if s.average_precision >= aps.max() - AP_TOLERANCE]
-        assert chosen.us_per_row <= 1.1 * min(s.us_per_row for s in eligible) + 1e-12
+        assert chosen.ops_per_row <= 1.1 * min(s.ops_per_row for s in eligible) + 1e-12
 
 
 def test_selection_rejects_bad_input() -> None:

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -59,7 +60,10 @@ def test_model_card_is_valid_and_matches_the_artifact(
     onnx_bytes = (exported.model_dir / card["artifact"]["file"]).read_bytes()
     sha = hashlib.sha256(onnx_bytes).hexdigest()
     assert card["artifact"]["sha256"] == sha
-    assert card["version"].endswith(sha[:8])
+    rest = {k: v for k, v in card.items() if k != "version"}
+    assert card["version"] == export.card_version(card["model_type"], sha, rest)
+    assert card["version"].startswith(f"{card['model_type'].replace('_', '-')}-{sha[:8]}-")
+    assert "created_at" not in card  # nothing in the card depends on the moment
     assert card["feature_order"] == feature_order
     assert card["data_hash"] == small_dataset.data_hash
     assert (card["training_window"], card["test_window"]) == (
@@ -70,7 +74,14 @@ def test_model_card_is_valid_and_matches_the_artifact(
     evaluation = (exported.model_dir / "evaluation.md").read_text()
     # The chosen row is marked; the column is padded to the longest candidate name.
     assert re.search(rf"^\| {re.escape(card['model_type'])} \*\s*\|", evaluation, re.MULTILINE)
-    assert "µs/row (ONNX, 1 thread)" in evaluation
+    header = next(line for line in evaluation.splitlines() if line.startswith("| model"))
+    # No measured column (µs/row, fit s): they would make identical trainings differ.
+    assert [cell.strip() for cell in header.strip("|").split("|")][-4:] == [
+        "test AUC",
+        "test AP",
+        "test CP@100",
+        "val ops/row",
+    ]
     current = exported.model_dir.parent / export.CURRENT_LINK
     assert current.resolve() == exported.model_dir.resolve()
 
@@ -92,10 +103,65 @@ def test_selection_uses_validation_not_test(trained: train.TrainingResult) -> No
     best_ap = max(r.validation.average_precision for r in trained.results)
     chosen_val = trained.result(trained.chosen).validation.average_precision
     assert chosen_val >= best_ap - train.AP_TOLERANCE
-    assert all(r.us_per_row > 0 and r.validation_us_per_row > 0 for r in trained.results)
+    assert all(r.us_per_row > 0 and r.validation_ops_per_row > 0 for r in trained.results)
     assert 0 < trained.threshold < 1
     chosen = trained.result(trained.chosen)
     assert chosen.test.auc_roc > 0.7  # far better than chance on the held-out week
+
+
+def file_digests(model_dir: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in model_dir.iterdir()}
+
+
+# A linear model, a forest and a boosted model (both converters), fast enough to train twice.
+DETERMINISM_CANDIDATES = (
+    "logistic_regression",
+    "random_forest_depth_10_trees_25",
+    "xgboost_depth_4_lr_0.1",
+)
+
+
+def test_identical_data_and_seed_give_the_identical_choice_and_artifact(
+    small_frame: pd.DataFrame,
+    small_dataset: data.Dataset,
+    feature_order: list[str],
+    tmp_path: Path,
+) -> None:
+    start = train.protocol_start(dt.date.fromisoformat(data.PRESETS["small"].start_date))
+    runs = [
+        train.train(small_frame, feature_order, start, seed=0, candidates=DETERMINISM_CANDIDATES)
+        for _ in range(2)
+    ]
+    first, second = runs
+    assert second.chosen == first.chosen
+    # What the rule ranked on is equal, not just close: the cost is counted, not timed.
+    assert [r.score() for r in second.results] == [r.score() for r in first.results]
+    assert second.threshold == first.threshold
+    exports = [
+        export.export_model(run, small_dataset.data_hash, tmp_path / f"models-{i}")
+        for i, run in enumerate(runs)
+    ]
+    # model.onnx, model.json and evaluation.md: the same bytes, under the same version.
+    digests = [file_digests(e.model_dir) for e in exports]
+    assert set(digests[0]) == {"model.onnx", "model.json", "evaluation.md"}
+    assert digests[1] == digests[0]
+    assert exports[1].model_dir.name == exports[0].model_dir.name
+    # Exported again into the same models directory, the version is reused, not duplicated.
+    models_dir = exports[0].model_dir.parent
+    before = sorted(p.name for p in models_dir.iterdir())
+    reused = export.export_model(second, small_dataset.data_hash, models_dir)
+    assert reused.model_dir == exports[0].model_dir
+    assert sorted(p.name for p in models_dir.iterdir()) == before
+
+
+def test_a_version_directory_holding_other_files_is_not_overwritten(
+    trained: train.TrainingResult, small_dataset: data.Dataset, tmp_path: Path
+) -> None:
+    first = export.export_model(trained, small_dataset.data_hash, tmp_path)
+    (first.model_dir / "evaluation.md").write_text("edited by hand\n", encoding="utf-8")
+    with pytest.raises(FileExistsError, match="already exists with other files"):
+        export.export_model(trained, small_dataset.data_hash, tmp_path)
+    assert (first.model_dir / "evaluation.md").read_text(encoding="utf-8") == "edited by hand\n"
 
 
 def genuine_test_rows(trained: train.TrainingResult) -> pd.DataFrame:

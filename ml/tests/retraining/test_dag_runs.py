@@ -176,7 +176,9 @@ def _tags(version: object) -> dict[str, str]:
     return dict(getattr(version, "tags", {}))
 
 
-def test_runs_register_promote_or_decline_and_a_rerun_registers_nothing(stack: Stack) -> None:
+def test_runs_register_promote_then_decline_the_same_model_and_a_rerun_registers_nothing(
+    stack: Stack,
+) -> None:
     client = MlflowClient(stack.tracking_uri)
 
     first = _run_dag(stack, "2026-11-16T00:00:00+00:00")
@@ -198,17 +200,32 @@ def test_runs_register_promote_or_decline_and_a_rerun_registers_nothing(stack: S
     nested = {a.path for d in all_artifacts for a in client.list_artifacts(v1.run_id, d)}
     assert any(path.endswith(".png") for path in all_artifacts | nested), all_artifacts | nested
 
+    first_run = client.get_run(v1.run_id).data.tags
+    assert _tags(v1)["champion_version"] == "none"
+    assert first_run["promotion_champion_rows_digest"] == "none"
+    assert first_run["promotion_rows_digest"].startswith("sha256:")
+
     _run_dag(stack, "2026-11-23T00:00:00+00:00")
     versions = {v.version: v for v in client.search_model_versions(f"name = '{MODEL_NAME}'")}
     assert set(versions) == {"1", "2"}
-    decision = _tags(versions["2"])["promotion_decision"]
-    reason = _tags(versions["2"])["promotion_reason"]
-    assert decision in {"promoted", "declined"}
-    assert "champion" in reason
-    champion = client.get_model_version_by_alias(MODEL_NAME, "champion").version
-    assert champion == ("2" if decision == "promoted" else "1")
+    v2 = _tags(versions["2"])
+    # The same data, seed and candidates: the same choice and artifact, found champion 1 and
+    # scored it on the very rows the candidate was scored on, equal to it: declined, gain 0.
+    assert v2["card_version"] == _tags(v1)["card_version"]
+    assert v2["champion_version"] == "1"
+    assert v2["promotion_decision"] == "declined"
+    assert v2["promotion_reason"].endswith(": gain +0.0000 < min gain 0.0020")
+    second_run = client.get_run(versions["2"].run_id).data
+    digest = second_run.tags["promotion_rows_digest"]
+    assert second_run.tags["promotion_champion_rows_digest"] == digest
+    assert digest == first_run["promotion_rows_digest"]  # the same newest test week
+    assert (
+        second_run.metrics["promotion_champion_average_precision"]
+        == (second_run.metrics["promotion_candidate_average_precision"])
+    )
+    assert client.get_model_version_by_alias(MODEL_NAME, "champion").version == "1"
 
     # The same logical date again: its result is reused, nothing new is registered.
     _run_dag(stack, "2026-11-23T00:00:00+00:00")
     assert len(client.search_model_versions(f"name = '{MODEL_NAME}'")) == 2
-    assert client.get_model_version_by_alias(MODEL_NAME, "champion").version == champion
+    assert client.get_model_version_by_alias(MODEL_NAME, "champion").version == "1"

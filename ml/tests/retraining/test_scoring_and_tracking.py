@@ -15,9 +15,11 @@ from fraudops_ml.retraining.pipeline import RunContext
 def test_onnx_scoring_reproduces_the_cards_test_metrics(
     exported: export.ExportResult, trained: train.TrainingResult
 ) -> None:
-    metrics = scoring.evaluate_model_dir(exported.model_dir, trained.test_frame).to_dict()
+    evaluation = scoring.evaluate_model_dir(exported.model_dir, trained.test_frame)
+    metrics = evaluation.metrics.to_dict()
     for name, value in exported.card["metrics"]["test"].items():
         assert metrics[name] == pytest.approx(value, abs=1e-4)
+    assert evaluation.rows_digest == scoring.rows_digest(trained.test_frame)
 
 
 def test_scoring_names_a_missing_feature_column(

@@ -9,13 +9,13 @@ export interface ModelCard {
    */
   name: string;
   /**
-   * Unique version of this artifact.
+   * Names exactly this artifact: the training code writes <model type>-<8 hex of the graph's sha256>-<8 hex of the sha256 of the card without version>, so identical training gives the identical version.
    */
   version: string;
   /**
-   * ISO 8601 time of export.
+   * ISO 8601 time of export. Written by older exports only: the card holds nothing that depends on the moment, so identical data and seed give a byte-identical card (the registry and the file record when).
    */
-  created_at: string;
+  created_at?: string;
   /**
    * The estimator, e.g. 'xgboost', 'random_forest', 'logistic_regression'.
    */

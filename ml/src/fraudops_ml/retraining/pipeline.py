@@ -22,7 +22,7 @@ from fraudops_ml import contracts, data, export, train
 from fraudops_ml.features import add_features
 from fraudops_ml.progress import Log
 from fraudops_ml.retraining import scoring, tracking
-from fraudops_ml.retraining.promotion import Decision, decide
+from fraudops_ml.retraining.promotion import compare_on_same_rows
 from fraudops_ml.retraining.settings import Settings
 from fraudops_ml.retraining.window import newest_window
 
@@ -192,24 +192,20 @@ def _metrics(prefix: str, metrics: Mapping[str, float]) -> dict[str, float]:
     return {f"{prefix}{key}": float(value) for key, value in metrics.items()}
 
 
-def _champion_metrics(
-    settings: Settings, test_frame: pd.DataFrame, run_dir: Path, log: Log
-) -> tuple[str | None, dict[str, float] | None]:
+def _download_champion(
+    settings: Settings, run_dir: Path, log: Log
+) -> tuple[str | None, str, Path | None]:
+    """Returns: the champion's version, its card version (for the log) and its directory."""
     mlflow = tracking.client(settings.tracking_uri)
     champion = tracking.alias_version(mlflow, settings.model_name, settings.champion_alias)
     if champion is None:
         log(f"no {settings.model_name}@{settings.champion_alias} yet")
-        return None, None
+        return None, "", None
     model_dir = run_dir / "champion"
     shutil.rmtree(model_dir, ignore_errors=True)
     tracking.download_model(settings.tracking_uri, champion, model_dir)
-    metrics = scoring.evaluate_model_dir(model_dir, test_frame).to_dict()
-    log(
-        f"champion: version {champion.version} "
-        f"({champion.tags.get(tracking.CARD_VERSION_TAG, champion.source)}) re-evaluated on the "
-        f"test week: {settings.promotion_metric} {metrics[settings.promotion_metric]:.4f}"
-    )
-    return str(champion.version), metrics
+    label = champion.tags.get(tracking.CARD_VERSION_TAG, champion.source)
+    return str(champion.version), str(label), model_dir
 
 
 def evaluate_and_log(
@@ -239,22 +235,32 @@ def evaluate_and_log(
     rows = [r.result(name) for name, r in results.items()]
     chosen = train.select_candidate([r.score() for r in rows])
     run_dir = Path(state["run_dir"])
-    created_at = dt.datetime.now(dt.UTC)
     exports: dict[str, export.ExportResult] = {}
     for name, result in results.items():
         # The chosen model's evaluation.md lists every candidate, as a full train.train would.
         full = dataclasses.replace(result, results=rows) if name == chosen else result
         models_dir = run_dir / "models" / name
         shutil.rmtree(models_dir, ignore_errors=True)
-        exports[name] = export.export_model(full, state["data_hash"], models_dir, created_at)
+        exports[name] = export.export_model(full, state["data_hash"], models_dir)
 
     test_frame = results[chosen].test_frame
     window = state["test_week"]
-    champion_version, champion = _champion_metrics(settings, test_frame, run_dir, log)
-    candidate = scoring.evaluate_model_dir(exports[chosen].model_dir, test_frame).to_dict()
-    decision: Decision = decide(
-        candidate, champion, settings.promotion_metric, settings.min_gain, window
+    champion_version, champion_label, champion_dir = _download_champion(settings, run_dir, log)
+    comparison = compare_on_same_rows(
+        exports[chosen].model_dir,
+        champion_dir,
+        test_frame,
+        settings.promotion_metric,
+        settings.min_gain,
+        window,
     )
+    decision, candidate, champion = comparison.decision, comparison.candidate, comparison.champion
+    if champion is not None:
+        log(
+            f"champion: version {champion_version} ({champion_label}) re-evaluated on the test "
+            f"week ({comparison.champion_rows_digest}): {settings.promotion_metric} "
+            f"{champion[settings.promotion_metric]:.4f}"
+        )
     log(f"chosen: {chosen}; {decision.reason}")
 
     tags = {
@@ -279,7 +285,7 @@ def evaluate_and_log(
             metrics = {
                 **_metrics("validation_", row.validation.to_dict()),
                 **_metrics("test_", row.test.to_dict()),
-                "validation_us_per_row": row.validation_us_per_row,
+                "validation_ops_per_row": row.validation_ops_per_row,
                 "us_per_row": row.us_per_row,
                 "fit_seconds": row.fit_seconds,
                 "threshold": result.threshold,
@@ -296,6 +302,9 @@ def evaluate_and_log(
                         tracking.DECISION_TAG: decision.label,
                         tracking.REASON_TAG: decision.reason,
                         tracking.CHAMPION_VERSION_TAG: champion_version or "none",
+                        tracking.ROWS_DIGEST_TAG: comparison.rows_digest,
+                        tracking.CHAMPION_ROWS_DIGEST_TAG: comparison.champion_rows_digest
+                        or "none",
                     }
                 )
             params = {
@@ -327,6 +336,8 @@ def evaluate_and_log(
             "candidate_metrics": candidate,
             "champion_metrics": champion,
             "champion_version": champion_version,
+            "rows_digest": comparison.rows_digest,
+            "champion_rows_digest": comparison.champion_rows_digest,
             "promote": decision.promote,
             "decision": decision.label,
             "reason": decision.reason,

@@ -6,6 +6,8 @@ The candidate and the champion are both judged through this path: ONNX Runtime o
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -42,17 +44,48 @@ def onnx_scores(model_dir: Path, frame: pd.DataFrame) -> npt.NDArray[np.float64]
     return np.asarray(probabilities[:, 1], dtype=np.float64)
 
 
-def evaluate_model_dir(model_dir: Path, frame: pd.DataFrame) -> Metrics:
-    """AUC ROC, Average Precision and Card Precision@100 of an exported model.
+ROW_ID = "transaction_id"
+
+
+def rows_digest(frame: pd.DataFrame) -> str:
+    """Which rows, in which order: ``sha256:<hex>`` of the ``transaction_id`` column (int64).
+
+    Args:
+        frame: rows with ``transaction_id``.
+
+    Returns:
+        The digest; equal for two frames exactly when their row ids are equal, in order.
+    """
+    ids = np.ascontiguousarray(frame[ROW_ID].to_numpy(dtype=np.int64))
+    return "sha256:" + hashlib.sha256(ids.astype("<i8").tobytes()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """An exported model's metrics and the rows they were computed on.
+
+    Attributes:
+        metrics: AUC ROC, Average Precision and Card Precision@100.
+        rows_digest: ``rows_digest`` of the scored rows.
+    """
+
+    metrics: Metrics
+    rows_digest: str
+
+
+def evaluate_model_dir(model_dir: Path, frame: pd.DataFrame) -> Evaluation:
+    """AUC ROC, Average Precision and Card Precision@100 of an exported model, and which rows.
 
     Args:
         model_dir: the exported model.
-        frame: evaluation rows (tx_fraud, customer_id, tx_time_days and the features).
+        frame: evaluation rows (transaction_id, tx_fraud, customer_id, tx_time_days and the
+            features).
 
     Returns:
-        The metrics.
+        The metrics and the digest of the rows they were computed on.
     """
-    return performance_metrics(frame, onnx_scores(model_dir, frame))
+    metrics = performance_metrics(frame, onnx_scores(model_dir, frame))
+    return Evaluation(metrics, rows_digest(frame))
 
 
 def write_curves(

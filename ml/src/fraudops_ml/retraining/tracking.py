@@ -31,6 +31,10 @@ DECISION_TAG = "promotion_decision"
 REASON_TAG = "promotion_reason"
 CARD_VERSION_TAG = "card_version"
 CHAMPION_VERSION_TAG = "champion_version"
+# On the chosen candidate's run: scoring.rows_digest of the rows the candidate and the champion
+# were compared on (equal when the comparison was fair).
+ROWS_DIGEST_TAG = "promotion_rows_digest"
+CHAMPION_ROWS_DIGEST_TAG = "promotion_champion_rows_digest"
 # On a parent run, the JSON outcome of a finished evaluation; its presence makes reruns reuse it.
 SUMMARY_TAG = "fraudops.evaluation_summary"
 RUN_KIND_TAG = "fraudops.run_kind"
