@@ -72,10 +72,9 @@ export function readDeployFacts(
   deployDir = join(repositoryRoot, 'deploy'),
   costFile = COST_PER_EVENT_FILE,
 ): CapacityFacts {
+  // The base is only built into the overlay; what Argo CD applies is the overlay (and the gitops manifests).
   const objects = renderManifests(deployDir)
-    .filter(
-      (o) => !o.source.startsWith('deploy/k8s/base') && !o.source.endsWith('k8s/base (kustomize build)'),
-    )
+    .filter((o) => !o.source.startsWith('deploy/k8s/base'))
     .map((o) => o.object as Obj);
   const api = find(objects, 'Deployment', 'scoring-api');
   const hpa = find(objects, 'HorizontalPodAutoscaler', 'scoring-api');
