@@ -131,6 +131,8 @@ describe('the alert', () => {
       cpuOverRequest: 0.99,
     });
     expect(triggeringReplica({ t: T + 2, pods: ['c'] }, cpu, 2)).toEqual({ pod: 'c', cpuOverRequest: null });
+    // The page names no pod (one alert per namespace): the hottest replica then.
+    expect(triggeringReplica({ t: T + 2, pods: [] }, cpu, 2)).toEqual({ pod: 'b', cpuOverRequest: 0.99 });
   });
 });
 

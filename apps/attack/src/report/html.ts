@@ -162,7 +162,7 @@ function timeline(s: ReportSummary): string {
   add(
     s.toFiring,
     trigger
-      ? `alert firing for ${trigger.pod}${trigger.cpuOverRequest === null ? '' : ` at ${formatPercent(trigger.cpuOverRequest)} of its CPU request`}`
+      ? `alert firing, hottest replica ${trigger.pod}${trigger.cpuOverRequest === null ? '' : ` at ${formatPercent(trigger.cpuOverRequest)} of its CPU request`}`
       : 'alert firing',
     'firing',
   );
@@ -216,7 +216,7 @@ function summaryTable(s: ReportSummary, notes: Footnotes): string {
     ],
     ['Most replicas seen', cell(s.maxReplicasSeen, (n) => String(n))],
     [
-      'Replica that triggered the alert',
+      'Hottest replica when the alert fired',
       cell(
         s.trigger,
         (t) =>

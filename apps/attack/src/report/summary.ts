@@ -131,13 +131,15 @@ export function firstInState(
   const at = t;
   const pods = alerts
     .filter((s) => s.labels.alertstate === state && s.points.some(([pt, value]) => pt === at && value > 0))
-    .map((s) => s.labels.pod ?? '(no pod label)')
+    // The page is one alert per namespace (no pod label); other alerts may name their pod.
+    .flatMap((s) => (s.labels.pod === undefined ? [] : [s.labels.pod]))
     .sort();
   return { t: at, pods };
 }
 
 /**
- * Of the replicas that fired first, the one that ran hottest at that moment, with its CPU over request
+ * Of the replicas that fired first (every replica when the alert names none, as the page does: one alert per
+ * namespace on the hottest replica), the one that ran hottest at that moment, with its CPU over request
  * (null when its CPU series has no point near then).
  */
 export function triggeringReplica(
@@ -145,7 +147,11 @@ export function triggeringReplica(
   cpu: readonly RangeSeries[],
   tolerance: number,
 ): { pod: string; cpuOverRequest: number | null } | null {
-  const candidates = firing.pods.map((pod) => {
+  const pods =
+    firing.pods.length > 0
+      ? firing.pods
+      : cpu.flatMap((s) => (s.labels.pod === undefined ? [] : [s.labels.pod]));
+  const candidates = pods.map((pod) => {
     const series = cpu.find((s) => s.labels.pod === pod);
     return { pod, cpuOverRequest: series ? valueAt(series.points, firing.t, tolerance) : null };
   });
