@@ -1,12 +1,9 @@
 // The rules read in the cluster only what Prometheus scrapes there. These checks tie the rule files' selectors
 // to the manifests that produce the series: the Envoy proxies' PodMonitor and the Gateway, route and rate-limit
 // policy it stands for (gateway.rules.yaml), and the two sources of consumer lag (stream-scorer.rules.yaml).
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { loadProjectConfig } from '@fraudops/config';
-import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { rulesDir } from '../src/rule-files.ts';
+import { rulesOf } from './support/rule-file.ts';
 import { objectsIn, objectsInChartTemplate, type KubernetesObject } from './support/deploy-files.ts';
 import { must } from './support/tools.ts';
 
@@ -14,16 +11,6 @@ const find = (objects: KubernetesObject[], kind: string, name: string): Kubernet
   must(
     objects.find((o) => o.kind === kind && o.metadata.name === name),
     `${kind} ${name}`,
-  );
-
-interface Rule {
-  record?: string;
-  alert?: string;
-  expr: string;
-}
-const rulesOf = (file: string): Rule[] =>
-  (parse(readFileSync(join(rulesDir, file), 'utf8')) as { groups: { rules: Rule[] }[] }).groups.flatMap(
-    (g) => g.rules,
   );
 
 /** Every selector of `metric` in a PromQL expression, as label -> value (equality matchers only). */

@@ -10,25 +10,11 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { rulesDir } from '../src/rule-files.ts';
 import { objectsIn } from './support/deploy-files.ts';
+import { ruleNamed, rulesOf, type Rule } from './support/rule-file.ts';
 import { must } from './support/tools.ts';
 
-interface Rule {
-  record?: string;
-  alert?: string;
-  expr: string;
-  for?: string;
-  keep_firing_for?: string;
-  labels?: Record<string, string>;
-}
-
-const rules = (
-  parse(readFileSync(join(rulesDir, 'scoring-api.rules.yaml'), 'utf8')) as { groups: { rules: Rule[] }[] }
-).groups.flatMap((g) => g.rules);
-const byName = (name: string): Rule =>
-  must(
-    rules.find((r) => r.record === name || r.alert === name),
-    `rule ${name}`,
-  );
+const rules = rulesOf('scoring-api.rules.yaml');
+const byName = (name: string): Rule => ruleNamed(rules, name);
 // The repository's own config, whatever FRAUDOPS_CONFIG says in this shell.
 const config = loadProjectConfig({});
 

@@ -1,31 +1,15 @@
 // The lag alert's rule file spells out what other places own: the threshold (monitoring/src/alerts.ts, which the
 // dashboard draws), the consumer group and topic (fraudops.config.json, which the stream scorer consumes
 // with). These checks keep the copies equal, and the threshold well above what a scorer that keeps up holds.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { loadProjectConfig } from '@fraudops/config';
-import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { STREAM_LAG_WARNING_EVENTS } from '../src/alerts.ts';
-import { rulesDir } from '../src/rule-files.ts';
 import { objectsIn } from './support/deploy-files.ts';
+import { ruleNamed, rulesOf, type Rule } from './support/rule-file.ts';
 import { must } from './support/tools.ts';
 
-interface Rule {
-  record?: string;
-  alert?: string;
-  expr: string;
-  annotations?: Record<string, string>;
-}
-
-const rules = (
-  parse(readFileSync(join(rulesDir, 'stream-scorer.rules.yaml'), 'utf8')) as { groups: { rules: Rule[] }[] }
-).groups.flatMap((g) => g.rules);
-const byName = (name: string): Rule =>
-  must(
-    rules.find((r) => r.record === name || r.alert === name),
-    `rule ${name}`,
-  );
+const rules = rulesOf('stream-scorer.rules.yaml');
+const byName = (name: string): Rule => ruleNamed(rules, name);
 // The repository's own config, whatever FRAUDOPS_CONFIG says in this shell.
 const config = loadProjectConfig({});
 
