@@ -3,7 +3,7 @@
 # nothing in the cluster ever names a tag that no workflow produced:
 #   - the Kustomize overlay (k8s/overlays/yandex): `kustomize edit set image <name>=<registry>/<name>:<tag>` for
 #     every image of fraudops.config.json's cloud.images (the scoring API, the stream scorer, the attack and its
-#     replay init container);
+#     replay init container, the lake sink: the last two run the training image fraudops/airflow);
 #   - the Airflow chart's image (gitops/values/airflow-image.yaml, a values file the Airflow Application reads
 #     after airflow.yaml and that only this script writes): Airflow's components and its task pods.
 # Then Prettier, because kustomize rewrites the overlay in its own style and `scripts/test` checks the

@@ -210,6 +210,15 @@ fresh_copy
 sed -i 's/^  value       = yandex_vpc_gateway.nat.id$/  value       = yandex_vpc_gateway.egress.id/' "$b/outputs.tf"
 expect_failure "an output wired to a resource that does not exist" 'undeclared resource yandex_vpc_gateway.egress'
 
+# The lake's bucket and key (its Terraform is checked structurally offline, semantically by tests/ online).
+fresh_copy
+sed -i 's/^    rule {$/    rule {\n      bucket_key_enabled = true\n/' "$b/storage.tf"
+expect_failure "an unknown argument in the lake bucket's encryption" 'unknown argument "bucket_key_enabled"'
+
+fresh_copy
+sed -i 's/^    id          = yandex_iam_service_account.lake.id$/    id          = yandex_iam_service_account.lake_sink.id/' "$b/storage.tf"
+expect_failure "the lake bucket granted to an account that does not exist" 'undeclared resource yandex_iam_service_account.lake_sink'
+
 # Who may reach the Kubernetes API (defect: an insecure default, and an example range that fails the first apply late).
 fresh_copy
 awk 'BEGIN{v=0} /^variable "api_allowed_cidrs"/{v=1} v&&/^  type *= list\(string\)$/{print; print "  default     = [\"0.0.0.0/0\"]"; v=0; next} {print}' "$b/variables.tf" >"$b/variables.tf.new" && mv "$b/variables.tf.new" "$b/variables.tf"

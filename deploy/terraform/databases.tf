@@ -36,14 +36,19 @@ resource "yandex_vpc_security_group" "databases" {
 }
 
 ################################################################################
-# Managed PostgreSQL: MLflow's and Airflow's metadata
+# Managed PostgreSQL: MLflow's and Airflow's metadata, the lake's Iceberg catalog
 ################################################################################
+
+locals {
+  # One database per user of the same name.
+  managed_databases = toset(["mlflow", "airflow", "lake"])
+}
 
 resource "yandex_mdb_postgresql_cluster" "this" {
   count = var.managed_postgresql_enabled ? 1 : 0
 
   name                = "${var.name}-postgresql"
-  description         = "MLflow tracking and Airflow metadata"
+  description         = "MLflow tracking, Airflow metadata, the lake's Iceberg catalog"
   folder_id           = var.folder_id
   environment         = "PRODUCTION"
   network_id          = yandex_vpc_network.this.id
@@ -79,7 +84,7 @@ resource "yandex_mdb_postgresql_cluster" "this" {
 }
 
 resource "yandex_mdb_postgresql_user" "this" {
-  for_each = var.managed_postgresql_enabled ? toset(["mlflow", "airflow"]) : toset([])
+  for_each = var.managed_postgresql_enabled ? local.managed_databases : toset([])
 
   cluster_id = yandex_mdb_postgresql_cluster.this[0].id
   name       = each.key
@@ -90,7 +95,7 @@ resource "yandex_mdb_postgresql_user" "this" {
 }
 
 resource "yandex_mdb_postgresql_database" "this" {
-  for_each = var.managed_postgresql_enabled ? toset(["mlflow", "airflow"]) : toset([])
+  for_each = var.managed_postgresql_enabled ? local.managed_databases : toset([])
 
   cluster_id = yandex_mdb_postgresql_cluster.this[0].id
   name       = each.key

@@ -23,6 +23,18 @@ resource "yandex_iam_service_account" "mlflow" {
   folder_id   = var.folder_id
 }
 
+resource "yandex_iam_service_account" "lake" {
+  name        = "${var.name}-lake"
+  description = "The lake sink: reads and writes the Iceberg warehouse in the lake bucket, nothing else"
+  folder_id   = var.folder_id
+}
+
+resource "yandex_iam_service_account" "lake_reader" {
+  name        = "${var.name}-lake-reader"
+  description = "Airflow's training tasks: read the lake's tables in the lake bucket, nothing else"
+  folder_id   = var.folder_id
+}
+
 resource "yandex_iam_service_account" "ci" {
   name        = "${var.name}-ci"
   description = "GitHub Actions: push the images it builds to the Container Registry"
@@ -92,4 +104,29 @@ resource "yandex_lockbox_secret_iam_member" "secrets" {
   secret_id = yandex_lockbox_secret.this.id
   role      = "lockbox.payloadViewer"
   member    = "serviceAccount:${yandex_iam_service_account.secrets.id}"
+}
+
+resource "yandex_lockbox_secret_iam_member" "lake" {
+  secret_id = yandex_lockbox_secret.lake.id
+  role      = "lockbox.payloadViewer"
+  member    = "serviceAccount:${yandex_iam_service_account.secrets.id}"
+}
+
+resource "yandex_lockbox_secret_iam_member" "lake_reader" {
+  secret_id = yandex_lockbox_secret.lake_reader.id
+  role      = "lockbox.payloadViewer"
+  member    = "serviceAccount:${yandex_iam_service_account.secrets.id}"
+}
+
+# The lake bucket is encrypted with the key: its writer encrypts and decrypts, its reader decrypts.
+resource "yandex_kms_symmetric_key_iam_member" "lake" {
+  symmetric_key_id = yandex_kms_symmetric_key.this.id
+  role             = "kms.keys.encrypterDecrypter"
+  member           = "serviceAccount:${yandex_iam_service_account.lake.id}"
+}
+
+resource "yandex_kms_symmetric_key_iam_member" "lake_reader" {
+  symmetric_key_id = yandex_kms_symmetric_key.this.id
+  role             = "kms.keys.decrypter"
+  member           = "serviceAccount:${yandex_iam_service_account.lake_reader.id}"
 }

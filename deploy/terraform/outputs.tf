@@ -134,14 +134,36 @@ output "lockbox_secret_id" {
   value       = yandex_lockbox_secret.this.id
 }
 
+output "lake_bucket" {
+  description = "The Object Storage bucket of the lake's Iceberg warehouse."
+  value       = yandex_storage_bucket.lake.bucket
+}
+
+output "lake_warehouse_uri" {
+  description = "The lake's warehouse (FRAUDOPS_LAKE_WAREHOUSE of the lake-sink Deployment, deploy/k8s/base/lake)."
+  value       = "s3://${yandex_storage_bucket.lake.bucket}/warehouse"
+}
+
+output "lake_lockbox_secret_id" {
+  description = "The Lockbox secret with the lake sink's S3 key (entries lake_s3_access_key_id, lake_s3_secret_access_key)."
+  value       = yandex_lockbox_secret.lake.id
+}
+
+output "lake_reader_lockbox_secret_id" {
+  description = "The Lockbox secret with the retraining's read-only S3 key for the lake (entries lake_reader_s3_access_key_id, lake_reader_s3_secret_access_key)."
+  value       = yandex_lockbox_secret.lake_reader.id
+}
+
 output "service_account_ids" {
-  description = "Service accounts: cluster, nodes, mlflow, ci (image pusher), secrets (Lockbox reader for External Secrets)."
+  description = "Service accounts: cluster, nodes, mlflow, lake (the lake sink), lake_reader (the retraining's reads), ci (image pusher), secrets (Lockbox reader)."
   value = {
-    cluster = yandex_iam_service_account.cluster.id
-    nodes   = yandex_iam_service_account.nodes.id
-    mlflow  = yandex_iam_service_account.mlflow.id
-    ci      = yandex_iam_service_account.ci.id
-    secrets = yandex_iam_service_account.secrets.id
+    cluster     = yandex_iam_service_account.cluster.id
+    nodes       = yandex_iam_service_account.nodes.id
+    mlflow      = yandex_iam_service_account.mlflow.id
+    lake        = yandex_iam_service_account.lake.id
+    lake_reader = yandex_iam_service_account.lake_reader.id
+    ci          = yandex_iam_service_account.ci.id
+    secrets     = yandex_iam_service_account.secrets.id
   }
 }
 
@@ -160,7 +182,7 @@ output "postgresql_host" {
 }
 
 output "postgresql_databases" {
-  description = "Databases (each owned by the user of the same name; passwords in Connection Manager's Lockbox secrets)."
+  description = "Databases mlflow, airflow, lake (each owned by the user of the same name; passwords in Connection Manager's Lockbox secrets)."
   value       = [for db in yandex_mdb_postgresql_database.this : db.name]
 }
 

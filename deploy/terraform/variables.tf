@@ -315,14 +315,36 @@ variable "mlflow_bucket_max_size_gb" {
   }
 }
 
+variable "lake_bucket_name" {
+  description = "Object Storage bucket for the lake's Iceberg data and metadata files (the warehouse). Bucket names are global: the default adds the folder ID to make it unique."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.lake_bucket_name == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.lake_bucket_name))
+    error_message = "lake_bucket_name must be 3-63 characters of lower-case letters, digits, dots and hyphens."
+  }
+}
+
+variable "lake_bucket_max_size_gb" {
+  description = "Hard quota of the lake bucket, GB (0: no quota). The sink's row retention (lake.retention in fraudops.config.json) keeps the tables bounded; the quota stops a runaway writer."
+  type        = number
+  default     = 100
+
+  validation {
+    condition     = var.lake_bucket_max_size_gb >= 0
+    error_message = "lake_bucket_max_size_gb must be 0 or more."
+  }
+}
+
 variable "bucket_force_destroy" {
-  description = "Let `tofu destroy` delete the MLflow bucket with its artifacts in it. Off: destroy stops at a non-empty bucket."
+  description = "Let `tofu destroy` delete the MLflow and lake buckets with their objects in them. Off: destroy stops at a non-empty bucket."
   type        = bool
   default     = false
 }
 
 variable "deletion_protection" {
-  description = "Deletion protection on the Lockbox secret, the KMS key and the managed databases."
+  description = "Deletion protection on the Lockbox secrets, the KMS key and the managed databases."
   type        = bool
   default     = true
 }
@@ -332,7 +354,7 @@ variable "deletion_protection" {
 ################################################################################
 
 variable "managed_postgresql_enabled" {
-  description = "Create a Managed PostgreSQL cluster with the `mlflow` and `airflow` databases, instead of the in-cluster PostgreSQL."
+  description = "Create a Managed PostgreSQL cluster with the `mlflow`, `airflow` and `lake` databases, instead of the in-cluster PostgreSQL."
   type        = bool
   default     = false
 }
@@ -402,10 +424,13 @@ variable "kafka_disk_size_gb" {
 variable "kafka_topics" {
   description = "Topics of the managed Kafka (name => partitions). The names are fraudops.config.json's stack.kafka.topics."
   type        = map(number)
+  # packages/gitops's test keeps these equal to the Strimzi topics generated from the same config.
   default = {
     "transactions"             = 6
-    "scores"                   = 6
+    "scores"                   = 3
     "transactions.dead-letter" = 1
+    "labels"                   = 3
+    "lake.dead-letter"         = 1
   }
 }
 

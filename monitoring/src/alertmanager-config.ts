@@ -2,6 +2,7 @@
 // the webhook receiver, Telegram, e-mail); the rest go to a quieter receiver (webhook and e-mail, never
 // Telegram: a warning should not buzz a phone). Every channel also reports resolution.
 import { stringify } from 'yaml';
+import { MODEL_OWNER_LABEL, RETRAIN_LABEL } from './alerts.ts';
 import { scaleDuration } from './durations.ts';
 import { FAST_TIME_FACTOR } from './rules-profile.ts';
 import type { TimingProfile } from './rules-profile.ts';
@@ -37,12 +38,25 @@ export interface AlertmanagerOptions {
   timeFactor?: number;
   /** The embedded stack's webhook receiver (always on locally); optional in a cluster. */
   webhookUrl?: string;
+  /** The retraining trigger's webhook (ml/src/fraudops_ml/retraining/trigger.py): alerts labelled RETRAIN_LABEL. */
+  retrainWebhookUrl?: string;
   telegram?: TelegramOptions;
   email?: EmailOptions;
 }
 
 export const ADMINISTRATOR_RECEIVER = 'administrator';
 export const LOW_PRIORITY_RECEIVER = 'operations';
+/**
+ * A critical alert about the model's answers (FraudModelQualityDegraded: MODEL_OWNER_LABEL) pages whoever owns
+ * the model, not the administrator: the service runs, its answers got worse. The webhook and e-mail, no Telegram.
+ * Its warnings (drift) go to operations like every other warning.
+ */
+export const MODEL_OWNER_RECEIVER = 'model-owner';
+/**
+ * Alerts labelled RETRAIN_LABEL (quality and drift) also go to the retraining trigger, which starts the retraining
+ * DAG: a route of its own, first and with `continue: true`, so that they still reach their usual receiver.
+ */
+export const RETRAINING_RECEIVER = 'retraining';
 /**
  * One notification per alert name and namespace, not per replica: an incident that touches several replicas
  * (ScoringApiReplicaDown for three of them, or any per-pod alert) reaches the administrator as one group
@@ -81,6 +95,22 @@ export function renderAlertmanagerConfig(options: AlertmanagerOptions): string {
   const webhook = options.webhookUrl === undefined ? [] : [{ url: options.webhookUrl, send_resolved: true }];
   const email = options.email === undefined ? [] : [emailConfig(options.email)];
   const telegram = options.telegram === undefined ? [] : [telegramConfig(options.telegram)];
+  const retrain = options.retrainWebhookUrl;
+  const retrainRoute =
+    retrain === undefined
+      ? []
+      : [
+          {
+            receiver: RETRAINING_RECEIVER,
+            matchers: [`${RETRAIN_LABEL.name}="${RETRAIN_LABEL.value}"`],
+            continue: true,
+          },
+        ];
+  // Resolutions start nothing: the trigger only needs firing alerts.
+  const retrainReceiver =
+    retrain === undefined
+      ? []
+      : [{ name: RETRAINING_RECEIVER, webhook_configs: [{ url: retrain, send_resolved: false }] }];
   const config = {
     route: {
       receiver: LOW_PRIORITY_RECEIVER,
@@ -88,12 +118,22 @@ export function renderAlertmanagerConfig(options: AlertmanagerOptions): string {
       group_wait: timings.groupWait,
       group_interval: timings.groupInterval,
       repeat_interval: timings.repeatInterval,
-      routes: [{ receiver: ADMINISTRATOR_RECEIVER, matchers: ['severity="critical"'] }],
+      // First match wins: the model's page before the administrator's.
+      routes: [
+        ...retrainRoute,
+        {
+          receiver: MODEL_OWNER_RECEIVER,
+          matchers: [`${MODEL_OWNER_LABEL.name}="${MODEL_OWNER_LABEL.value}"`, 'severity="critical"'],
+        },
+        { receiver: ADMINISTRATOR_RECEIVER, matchers: ['severity="critical"'] },
+      ],
     },
     // A receiver with no channel is valid: it drops what reaches it (a cluster without any channel yet).
     receivers: [
       { name: ADMINISTRATOR_RECEIVER, ...channels(webhook, telegram, email) },
       { name: LOW_PRIORITY_RECEIVER, ...channels(webhook, [], email) },
+      { name: MODEL_OWNER_RECEIVER, ...channels(webhook, [], email) },
+      ...retrainReceiver,
     ],
   };
   return `# Rendered by fraudops (monitoring/src/alertmanager-config.ts), ${options.profile} profile; edits are overwritten.\n${stringify(config)}`;
@@ -134,8 +174,11 @@ function emailConfig(e: EmailOptions): Record<string, unknown> {
 }
 
 function validate(options: AlertmanagerOptions): void {
-  if (options.webhookUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(options.webhookUrl))
-    throw new Error(`webhookUrl must be an http(s) URL, not "${options.webhookUrl}"`);
+  for (const key of ['webhookUrl', 'retrainWebhookUrl'] as const) {
+    const url = options[key];
+    if (url !== undefined && !/^https?:\/\/[^\s/]+/.test(url))
+      throw new Error(`${key} must be an http(s) URL, not "${url}"`);
+  }
   const { telegram, email } = options;
   if (telegram !== undefined) {
     if (!Number.isSafeInteger(telegram.chatId) || telegram.chatId === 0)

@@ -203,7 +203,7 @@ describe('alerting end to end', () => {
       data: { groups: { name: string; rules: { health: string; name: string; lastError?: string }[] }[] };
     };
     const groups = body.data.groups.map((g) => g.name).sort();
-    expect(groups).toEqual(['e2e', 'gateway', 'scoring-api', 'stream-scorer']);
+    expect(groups).toEqual(['e2e', 'gateway', 'model-quality', 'scoring-api', 'stream-scorer']);
     const unhealthy = body.data.groups.flatMap((g) => g.rules).filter((r) => r.health === 'err');
     expect(unhealthy, JSON.stringify(unhealthy)).toEqual([]);
   });

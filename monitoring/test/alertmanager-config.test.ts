@@ -46,6 +46,10 @@ const receiver = (config: Config, name: string): Receiver =>
 const combinations: [string, AlertmanagerOptions][] = [
   ['webhook only, prod', { profile: 'prod', webhookUrl }],
   ['webhook only, fast', { profile: 'fast', webhookUrl }],
+  [
+    'webhook and the retraining trigger',
+    { profile: 'fast', webhookUrl, retrainWebhookUrl: 'http://127.0.0.1:19104/alerts' },
+  ],
   ['webhook and Telegram', { profile: 'fast', webhookUrl, telegram }],
   ['webhook and e-mail', { profile: 'prod', webhookUrl, email }],
   [
@@ -103,7 +107,7 @@ describe('renderAlertmanagerConfig', () => {
     ]);
   });
 
-  it('routes critical alerts to the administrator and the rest to operations, grouped per alert and namespace, not per replica', () => {
+  it("routes the model's page to its owner, other critical alerts to the administrator and the rest to operations, grouped per alert and namespace, not per replica", () => {
     const config = render({ profile: 'prod', webhookUrl, telegram, email });
     expect(config.route).toMatchObject({
       receiver: 'operations',
@@ -111,8 +115,25 @@ describe('renderAlertmanagerConfig', () => {
       group_wait: '30s',
       group_interval: '5m',
       repeat_interval: '4h',
-      routes: [{ receiver: 'administrator', matchers: ['severity="critical"'] }],
+      routes: [
+        { receiver: 'model-owner', matchers: ['owner="model"', 'severity="critical"'] },
+        { receiver: 'administrator', matchers: ['severity="critical"'] },
+      ],
     });
+    expect(
+      render({ profile: 'prod', webhookUrl, retrainWebhookUrl: 'http://127.0.0.1:19104/alerts' }).route
+        .routes,
+    ).toEqual([
+      // First, and on to the next routes: a quality or drift alert also reaches its usual receiver.
+      { receiver: 'retraining', matchers: ['retrain="true"'], continue: true },
+      { receiver: 'model-owner', matchers: ['owner="model"', 'severity="critical"'] },
+      { receiver: 'administrator', matchers: ['severity="critical"'] },
+    ]);
+    // The model's owner is reached like operations (no phone buzz from Telegram), but on its own receiver.
+    const owner = receiver(config, 'model-owner');
+    expect(owner.telegram_configs).toBeUndefined();
+    expect(owner.email_configs).toEqual(receiver(config, 'operations').email_configs);
+    expect(owner.webhook_configs).toEqual([{ url: webhookUrl, send_resolved: true }]);
   });
 
   it('pages on every enabled channel for critical alerts, never Telegram for the rest, always with resolutions', () => {
@@ -168,6 +189,7 @@ describe('renderAlertmanagerConfig', () => {
 
   it.each([
     [{ profile: 'prod', webhookUrl: 'localhost:19095' }, /webhookUrl/],
+    [{ profile: 'prod', retrainWebhookUrl: '127.0.0.1:19104/alerts' }, /retrainWebhookUrl/],
     [{ profile: 'prod', telegram: { chatId: 0, botToken: { value: 'x' } } }, /chatId/],
     [{ profile: 'prod', telegram: { chatId: 1, botToken: { value: ' ' } } }, /botToken/],
     [{ profile: 'prod', email: { ...email, to: 'admin' } }, /email\.to/],

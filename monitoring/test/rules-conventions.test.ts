@@ -36,6 +36,7 @@ describe('rule conventions', () => {
   it('finds the rule files and their alerts', () => {
     expect(ruleFiles().map((f) => basename(f))).toEqual([
       'gateway.rules.yaml',
+      'model-quality.rules.yaml',
       'scoring-api.rules.yaml',
       'stream-scorer.rules.yaml',
     ]);
@@ -52,8 +53,9 @@ describe('rule conventions', () => {
       expect(['critical', 'warning']).toContain(rule.labels?.severity);
       const annotations = rule.annotations ?? {};
       expect(annotations.summary, 'a one-line summary').toMatch(/^[^\n]+$/);
+      // humanize, or printf for a unitless fraction such as a PSI (humanize would write 0.4 as "400m").
       expect(annotations.description, 'the description shows the value').toMatch(
-        /\{\{ \$value \| humanize\w*/,
+        /\{\{ \$value \| (humanize\w*|printf "%\.\d+f")/,
       );
       expect(annotations.description, 'the description locates the problem').toMatch(
         /\{\{ \$labels\.namespace \}\}/,

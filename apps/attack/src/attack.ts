@@ -53,7 +53,10 @@ export interface AttackResult {
 
 /** Throws naming every component that is not answering. */
 export async function assertStackUp(config: ProjectConfig, profile: Profile): Promise<void> {
-  const components = stackComponents(config, stackLayout(config), profile, monitoringHooks(config));
+  // The world is optional (`up --no-world`): the attack needs everything but it.
+  const components = stackComponents(config, stackLayout(config), profile, monitoringHooks(config), {
+    world: false,
+  });
   const down: string[] = [];
   for (const component of components) {
     if (!(await componentHealthy(component)))

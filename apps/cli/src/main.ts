@@ -10,11 +10,12 @@ import { serveCommand } from './commands/serve.ts';
 import { statusCommand } from './commands/status.ts';
 import { trainCommand } from './commands/train.ts';
 import { upCommand } from './commands/up.ts';
+import { worldCommand } from './commands/world.ts';
 import { CliError } from './cli-error.ts';
 
 const program = new Command('fraudops')
   .description(
-    'Fraud detection in production: train the model, serve it, run the embedded stack (Kafka, replicas under a local HPA twin following the MLflow champion, Prometheus, Alertmanager, nginx, the stream scorer, optionally Airflow), attack it until the administrator is paged, report, and retrain with the Airflow DAG.',
+    'Fraud detection in production: train the model, serve it, run the embedded stack (Kafka, replicas under a local HPA twin following the MLflow champion, Prometheus, Alertmanager, nginx, the stream scorer, the lake sink, the world of simulated days with late fraud labels, optionally Airflow), attack it until the administrator is paged, report, and retrain with the Airflow DAG.',
   )
   .showHelpAfterError('(run with --help for usage)')
   .addCommand(demoCommand())
@@ -24,6 +25,7 @@ const program = new Command('fraudops')
   .addCommand(reportCommand())
   .addCommand(retrainCommand())
   .addCommand(trainCommand())
+  .addCommand(worldCommand())
   .addCommand(replayCommand())
   .addCommand(serveCommand())
   .addCommand(downCommand());

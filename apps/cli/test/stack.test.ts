@@ -3,43 +3,27 @@
 // targets -> a second retrain promotes or declines -> a new champion reaches every replica under load ->
 // load through the gateway -> the twin scales to 6 -> the saturation alert reaches the receiver naming a
 // hot replica -> down leaves no process behind.
-import { execFile, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { loadProjectConfig, type ProjectConfig } from '@fraudops/config';
 import { withoutLabels, type Transaction } from '@fraudops/contracts';
-import { QUERY_VARIABLES, dashboards, panelQueries } from '@fraudops/monitoring';
-import { STACK_DAEMONS, freePort, isAlive } from '@fraudops/stack';
+import { QUALITY_SERIES } from '@fraudops/monitoring';
+import { STACK_DAEMONS, freePort, isAlive, readWorldProgress, stopDaemon } from '@fraudops/stack';
 import { publishModelVersion } from '@fraudops/test-fixtures/mlflow';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { usePrivateRetraining } from './retraining-test-config.ts';
+import { cli, lakeCheck, privateStack, unansweredPanels, type PrivateStack } from './private-stack.ts';
 import { auditStream } from './stream-audit.ts';
 
-const run = promisify(execFile);
-const cli = fileURLToPath(new URL('../bin/fraudops.js', import.meta.url));
 const project = loadProjectConfig();
 
-let configFile: string;
+let stack: PrivateStack;
 let env: NodeJS.ProcessEnv;
 let stateDir: string;
-let ports: {
-  gateway: number;
-  prometheus: number;
-  alertmanager: number;
-  receiver: number;
-  cluster: number;
-  mlflow: number;
-};
+let ports: PrivateStack['ports'];
 
-async function fraudops(...args: string[]): Promise<string> {
-  const { stdout, stderr } = await run(process.execPath, [cli, ...args], { env, timeout: 600_000 });
-  return `${stdout}${stderr}`;
-}
+const fraudops = (...args: string[]): Promise<string> => stack.fraudops(...args);
 
 async function json<T>(url: string): Promise<T> {
   const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
@@ -55,6 +39,8 @@ const pidFromFile = (name: string): number =>
   Number.parseInt(readFileSync(join(stateDir, 'run', name), 'utf8'), 10);
 
 let kafka: ProjectConfig['stack']['kafka'];
+/** What the topics held when the stream was audited, which the lake must hold once each. */
+let lakeExpected = { scores: Number.NaN, labels: Number.NaN };
 
 const clusterStatus = (): Promise<Status> => json<Status>(`http://127.0.0.1:${ports.cluster}/status`);
 
@@ -82,39 +68,19 @@ async function servedRegistryVersions(): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  stateDir = await mkdtemp(join(tmpdir(), 'fraudops-stack-e2e-'));
-  ports = {
-    gateway: await freePort(),
-    prometheus: await freePort(),
-    alertmanager: await freePort(),
-    receiver: await freePort(),
-    cluster: await freePort(),
-    mlflow: await freePort(),
-  };
-  // Below Linux's ephemeral range (32768+), so no outgoing connection can hold a replica's port.
-  const replicaBase = 20_000 + Math.floor(Math.random() * 10_000);
-  const raw = JSON.parse(readFileSync(join(project.root, 'fraudops.config.json'), 'utf8')) as Omit<
-    ProjectConfig,
-    'root'
-  >;
-  raw.stateDir = stateDir;
-  raw.model.modelsDir = join(inject('modelDir'), '..');
-  await usePrivateRetraining(raw, stateDir, inject('replayFile'), ports.mlflow);
-  raw.run = { pidsDir: join(stateDir, 'run'), logsDir: join(stateDir, 'logs') };
-  raw.stack.kafka = { ...raw.stack.kafka, port: await freePort(), controllerPort: await freePort() };
-  kafka = raw.stack.kafka;
-  raw.stack.streamScorer.port = await freePort();
-  raw.stack.attack.port = await freePort();
-  raw.stack.gateway.port = ports.gateway;
-  raw.stack.prometheus.port = ports.prometheus;
-  raw.stack.alertmanager.port = ports.alertmanager;
-  raw.stack.receiver.port = ports.receiver;
-  raw.stack.receiver.notificationsFile = join(stateDir, 'notifications.jsonl');
-  raw.stack.cluster.port = ports.cluster;
-  raw.stack.replicas.basePort = replicaBase;
-  configFile = join(stateDir, 'fraudops.config.json');
-  writeFileSync(configFile, JSON.stringify(raw, null, 2));
-  env = { ...process.env, FRAUDOPS_CONFIG: configFile };
+  // The world and the lake sink run too (the attack is traffic next to the world's), on their own state.
+  // A simulated day every 40 s: the lake gets labels within the test, while the second retrain below still
+  // finds no lake day past the dataset's last (its window needs 8 simulated days of the world), so it reads
+  // the same data as the first. The loop through the lake has its own test (loop.test.ts).
+  stack = await privateStack(
+    'stack-e2e',
+    { modelDir: inject('modelDir'), replayFile: inject('replayFile') },
+    (raw) => {
+      raw.world.fastSpeed = 2160;
+    },
+  );
+  ({ stateDir, env, ports } = stack);
+  kafka = stack.config.stack.kafka;
 });
 
 afterAll(async () => {
@@ -145,7 +111,7 @@ describe('the embedded stack (fast profile)', () => {
     expect(await fraudops('status')).toMatch(/gateway\s+\d+\s+127\.0\.0\.1:\d+\s+healthy/);
     // A second `up` is harmless: it finds everything running and starts nothing.
     const again = await fraudops('up', '--profile', 'fast');
-    expect(again.match(/already running/g)).toHaveLength(STACK_DAEMONS.length);
+    expect(again.match(/already running/g)).toHaveLength(STACK_DAEMONS.length + 1); // and the world
   }, 900_000);
 
   it('serves the champion that the first run of the retraining DAG registered, read from the git repository', async () => {
@@ -246,7 +212,21 @@ describe('the embedded stack (fast profile)', () => {
 
   it('rate-limits one client at the gateway with 429, counted in gateway_http_requests_total', async () => {
     // 1,200 requests from one address on 100 connections, in about a second: well past 300/s with a burst
-    // of 600 (and within nginx's worker_connections).
+    // of 600 (and within nginx's worker_connections). The stream scorer, scoring the world's traffic, is the
+    // same address to the gateway: its 429s (retried, never lost) are counted too, from its own metrics.
+    const gateway429 = async (): Promise<number> => {
+      const text = await (await fetch(`http://127.0.0.1:${ports.cluster}/metrics`)).text();
+      return Number(/gateway_http_requests_total\{[^}]*code="429"\} (\d+)/.exec(text)?.[1] ?? 0);
+    };
+    const scorer429 = async (): Promise<number> => {
+      const text = await (
+        await fetch(`http://127.0.0.1:${String(stack.config.stack.streamScorer.port)}/metrics`)
+      ).text();
+      return Number(
+        /stream_scorer_scoring_retries_total\{cause="rate_limited"\} (\d+)/.exec(text)?.[1] ?? Number.NaN,
+      );
+    };
+    const before = { gateway: await gateway429(), scorer: await scorer429() };
     const statuses: number[] = [];
     await Promise.all(
       Array.from({ length: 100 }, async () => {
@@ -267,13 +247,10 @@ describe('the embedded stack (fast profile)', () => {
     expect(statuses.filter((s) => s !== 200 && s !== 429)).toEqual([]);
     const limited = statuses.filter((s) => s === 429).length;
     await expect
-      .poll(
-        async () => {
-          const text = await (await fetch(`http://127.0.0.1:${ports.cluster}/metrics`)).text();
-          return Number(/gateway_http_requests_total\{[^}]*code="429"\} (\d+)/.exec(text)?.[1] ?? 0);
-        },
-        { timeout: 10_000, interval: 500 },
-      )
+      .poll(async () => (await gateway429()) - before.gateway - ((await scorer429()) - before.scorer), {
+        timeout: 10_000,
+        interval: 500,
+      })
       .toBe(limited);
   });
 
@@ -337,24 +314,21 @@ describe('the embedded stack (fast profile)', () => {
       readdirSync(join(reportDir, 'charts')).filter((f) => f.endsWith('.png')).length,
     ).toBeGreaterThanOrEqual(5);
 
-    // Every dashboard panel's query, against this Prometheus with the attack's data.
-    const empty: string[] = [];
-    for (const query of panelQueries(dashboards(), {
-      ...QUERY_VARIABLES,
-      __rate_interval: '20s',
-      __range: '2m',
-    })) {
-      const url = `http://127.0.0.1:${ports.prometheus}/api/v1/query?query=${encodeURIComponent(query.expr)}`;
-      const answer = await json<{ status: string; data: { result: unknown[] } }>(url);
-      expect(answer.status, `${query.dashboard} / ${query.panel}: ${query.expr}`).toBe('success');
-      if (answer.data.result.length === 0)
-        empty.push(`${query.dashboard} / ${query.panel} [${query.refId}]: ${query.expr}`);
-    }
-    expect(empty).toEqual([]);
+    // Every dashboard panel's query, against this Prometheus with the attack's data. The quality component's
+    // panels need final simulated days (a week of labels landed), which this run does not reach while the attack
+    // has the CPU: the loop test proves them on its own stack (apps/cli/test/loop.test.ts).
+    const panels = await unansweredPanels(ports.prometheus, (q) => !q.expr.includes(QUALITY_SERIES));
+    expect(panels.unanswered).toEqual([]);
   }, 400_000);
 
   it('lost nothing: every transaction produced is in scores or in the dead-letter topic', async () => {
     const bootstrap = `${kafka.host}:${String(kafka.port)}`;
+    // The world stops first, so that the topics hold still while they are counted.
+    const world = await readWorldProgress(loadProjectConfig(env));
+    expect(world?.transactionsPublished).toBeGreaterThan(0);
+    expect(
+      await stopDaemon({ pidsDir: join(stateDir, 'run'), logsDir: join(stateDir, 'logs') }, 'world'),
+    ).toBe(true);
     // The scorer catches up after the attack; wait until its group has no lag left.
     await expect
       .poll(
@@ -374,12 +348,47 @@ describe('the embedded stack (fast profile)', () => {
     );
     expect(audit.produced).toBeGreaterThan(10_000);
     expect(audit.missing.slice(0, 10)).toEqual([]);
+    // Every score is the transaction as it came (no labels) with its score, as the lake takes it.
+    expect(audit.scoresBreakingContract).toEqual([]);
     expect(audit.scored + audit.producedDeadLettered).toBe(audit.produced);
     // The attack breaks one event in a thousand on purpose; each is dead-lettered with its bytes and reason.
     expect(audit.producedDeadLettered).toBeGreaterThan(0);
     expect(audit.deadLetterBytesMismatched).toBe(0);
     expect(audit.deadLetters.filter((d) => !d.reason)).toEqual([]);
+    lakeExpected = { scores: audit.distinctScores, labels: audit.labels };
   }, 600_000);
+
+  it('the lake holds every scored transaction once by id, and the labels that came due and no others', async () => {
+    const world = await readWorldProgress(loadProjectConfig(env));
+    const dueBy = world?.publishedThrough ?? '';
+    // Polled on the sink's own counters (cheap), then checked once in the tables: the attack's flood lands too,
+    // at the sink's ~15,000 rows/s (bench/lake), mostly after the attack stopped.
+    const landed = async (): Promise<number[]> => {
+      const text = await (
+        await fetch(`http://127.0.0.1:${String(stack.config.lake.metrics.port)}/metrics`)
+      ).text();
+      return ['scored_transactions', 'labels'].map((table) =>
+        Number(
+          new RegExp(`^fraudops_lake_rows_written_total\\{table="${table}"\\} (\\S+)$`, 'm').exec(
+            text,
+          )?.[1] ?? 0,
+        ),
+      );
+    };
+    await expect
+      .poll(landed, { timeout: 480_000, interval: 5000 })
+      .toEqual([lakeExpected.scores, lakeExpected.labels]);
+    const lake = await lakeCheck(stack, dueBy);
+    console.info(`lake: ${JSON.stringify(lake)}`);
+    expect(lake.scored_transactions.duplicate_ids).toBe(0);
+    expect(lake.labels.duplicate_ids).toBe(0);
+    expect(lake.labels.not_yet_due).toBe(0);
+    expect([lake.scored_transactions.rows, lake.labels.rows]).toEqual([
+      lakeExpected.scores,
+      lakeExpected.labels,
+    ]);
+    expect(lakeExpected.labels).toBeGreaterThan(0);
+  }, 540_000);
 
   it('goes down leaving no process behind, even after the controller crashed', async () => {
     const pods = (await clusterStatus()).pods.map((p) => p.pid);

@@ -1,6 +1,12 @@
 // Test support for the nothing-lost check: stream whole topics (millions of records: nothing is kept but ids
 // and positions), then account for every transaction produced.
+import { scoreSchema, scoredTransactionSchema, transactionSchema } from '@fraudops/contracts';
 import { Consumer } from '@platformatic/kafka';
+import ajvModule from 'ajv';
+
+const validateScoredTransaction = new ajvModule.default({ strict: false })
+  .addSchema([transactionSchema, scoreSchema])
+  .compile(scoredTransactionSchema);
 
 type OnRecord = (partition: number, offset: bigint, value: Buffer, headers: Map<Buffer, Buffer>) => void;
 
@@ -52,6 +58,12 @@ export interface StreamAudit {
   produced: number;
   scored: number;
   duplicateScores: number;
+  /** Distinct transaction ids in the scores topic. */
+  distinctScores: number;
+  /** Distinct transaction ids in the labels topic. */
+  labels: number;
+  /** Records of the scores topic that are no ScoredTransaction (the first few, with ajv's first error). */
+  scoresBreakingContract: string[];
   deadLetters: DeadLetter[];
   /** Produced records whose position is in the dead-letter topic, and whether their bytes match. */
   producedDeadLettered: number;
@@ -68,7 +80,7 @@ const header = (headers: Map<Buffer, Buffer>, name: string): string | undefined 
 /** Reads dead letters, then scores, then transactions, accounting for every transaction produced. */
 export async function auditStream(
   bootstrap: string,
-  topics: { transactions: string; scores: string; deadLetter: string },
+  topics: { transactions: string; scores: string; deadLetter: string; labels: string },
 ): Promise<StreamAudit> {
   const deadLetters: DeadLetter[] = [];
   await streamWholeTopic(bootstrap, topics.deadLetter, (_p, _o, value, headers) => {
@@ -81,8 +93,16 @@ export async function auditStream(
   const deadByPosition = new Map(deadLetters.map((d) => [d.position, d]));
   const scoredIds = new Set<number>();
   let duplicateScores = 0;
-  await streamWholeTopic(bootstrap, topics.scores, (_p, _o, value) => {
-    const id = (JSON.parse(value.toString('utf8')) as { transaction_id: number }).transaction_id;
+  const scoresBreakingContract: string[] = [];
+  await streamWholeTopic(bootstrap, topics.scores, (partition, offset, value) => {
+    const record: unknown = JSON.parse(value.toString('utf8'));
+    if (!validateScoredTransaction(record) && scoresBreakingContract.length < 10) {
+      const [error] = validateScoredTransaction.errors ?? [];
+      scoresBreakingContract.push(
+        `${String(partition)}/${String(offset)}: ${error?.instancePath ?? ''} ${error?.message ?? ''}`,
+      );
+    }
+    const id = (record as { transaction_id: number }).transaction_id;
     if (scoredIds.has(id)) duplicateScores++;
     scoredIds.add(id);
   });
@@ -108,10 +128,17 @@ export async function auditStream(
     if (typeof id === 'number' && scoredIds.has(id)) scored++;
     else missing.push(`${position}: id ${String(id)} has no score`);
   });
+  const labelIds = new Set<number>();
+  await streamWholeTopic(bootstrap, topics.labels, (_p, _o, value) => {
+    labelIds.add((JSON.parse(value.toString('utf8')) as { transaction_id: number }).transaction_id);
+  });
   return {
     produced,
     scored,
     duplicateScores,
+    distinctScores: scoredIds.size,
+    labels: labelIds.size,
+    scoresBreakingContract,
     deadLetters,
     producedDeadLettered,
     deadLetterBytesMismatched,

@@ -29,6 +29,9 @@ export async function scoreTransactions(
 ): Promise<Score[]> {
   const probabilities = await model.score(transactions);
   const { version } = model;
+  // The registry's version number rides along so that what is scored can be traced to the registry (the lake
+  // keeps it); a model served from a directory has none, and the field is then absent, not null.
+  const registryVersion = model.registry === null ? {} : { registry_version: model.registry.version };
   // Checked before anything is counted as a prediction: a refused request leaves no score in the metrics.
   // `p >= a && p <= b` is false for NaN, unlike Math.min/Math.max, which pass NaN on.
   let invalid = 0;
@@ -65,6 +68,7 @@ export async function scoreTransactions(
       fraud_probability: fraudProbability,
       is_fraud: isFraud,
       model_version: version,
+      ...registryVersion,
     };
   }
   if (frauds > 0) metrics.predictions.inc({ decision: 'fraud', model_version: version }, frauds);

@@ -30,6 +30,13 @@ describe('POST /predict', () => {
     expect(score.transaction_id).toBe(transaction.transaction_id);
     expect(score.model_version).toBe(card.version);
     expect(score.is_fraud).toBe(score.fraud_probability >= card.threshold.value);
+    // Served from a directory: no registry version, and the field is absent rather than null.
+    expect(Object.keys(score).sort()).toEqual([
+      'fraud_probability',
+      'is_fraud',
+      'model_version',
+      'transaction_id',
+    ]);
   });
 
   it('ignores labels: the same transaction with and without them scores the same', async () => {

@@ -46,6 +46,7 @@ const modelReturning = (probabilities: readonly number[]): LoadedModel =>
   ({
     version: 'v-double',
     card: { threshold: { value: 0.5 } },
+    registry: null,
     score: () => Promise.resolve(Float32Array.from(probabilities)),
   }) as unknown as LoadedModel;
 

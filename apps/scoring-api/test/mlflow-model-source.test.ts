@@ -133,6 +133,8 @@ describe('following an alias', () => {
     const score = await predict(server, sample[0] as Transaction);
     expect(score.statusCode).toBe(200);
     expect(score.json<Score>().model_version).toBe('card-v1');
+    // The registry's version number rides with every score (the lake traces scores to the registry by it).
+    expect(score.json<Score>().registry_version).toBe('1');
     const root = (await server.inject('/')).json<{ model: Record<string, unknown> }>();
     expect(root.model).toMatchObject({
       version: 'card-v1',

@@ -28,6 +28,7 @@ describe('scoreTransactions', () => {
     const model = {
       version: 'v1',
       card: { threshold: { value: 0.5 } },
+      registry: null,
       score: () => Promise.resolve(Float32Array.from([1.0000001192092896, -5.960464477539063e-8, 0.25])),
     } as unknown as LoadedModel;
     const example = (transactionSchema.examples as unknown as Transaction[])[0] as Transaction;

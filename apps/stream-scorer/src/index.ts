@@ -11,7 +11,7 @@ export {
   DEAD_LETTER_HEADERS,
   KAFKA_DEFAULT_MAX_MESSAGE_BYTES,
   deadLetterRecord,
-  scoreRecord,
+  scoredTransactionRecord,
   type OutputRecord,
 } from './records.ts';
 export { OffsetTracker, type CommitPosition, type Ticket } from './offsets.ts';

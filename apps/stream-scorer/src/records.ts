@@ -1,4 +1,4 @@
-// The records the scorer writes: a score keyed by its transaction id, and a dead letter that carries the
+// The records the scorer writes: a scored transaction keyed by its id, and a dead letter that carries the
 // original bytes untouched (whatever they were: they are the evidence) with why and where they came from.
 //
 // A dead letter must always fit the dead-letter topic: a poison event just under the broker's limit would
@@ -7,7 +7,7 @@
 // original headers; then the key), and says what was cut; its value's size and sha256 are always there, so
 // a truncated value can still be matched with the original.
 import { createHash } from 'node:crypto';
-import type { Score } from '@fraudops/contracts';
+import { withoutLabels, type Score, type ScoredTransaction, type Transaction } from '@fraudops/contracts';
 import type { MessageToProduce } from '@platformatic/kafka';
 import type { DeadLetterCode } from './events.ts';
 
@@ -43,11 +43,21 @@ const HEADER_FRAMING = 5 + 5;
 /** A reason longer than this (e.g. naming a field whose name is a megabyte) is cut; the code says enough. */
 export const MAX_REASON_BYTES = 1024;
 
-export function scoreRecord(topic: string, score: Score): OutputRecord {
+/**
+ * The transaction as it came (without labels, which a live client never has and the lake must not take from
+ * the stream) and its score, in one record: the lake keeps every scored transaction with the inputs the model
+ * saw, and the quality of the model is later measured on exactly those.
+ */
+export function scoredTransactionRecord(topic: string, transaction: Transaction, score: Score): OutputRecord {
+  if (score.transaction_id !== transaction.transaction_id)
+    throw new Error(
+      `score of transaction ${score.transaction_id} paired with transaction ${transaction.transaction_id}`,
+    );
+  const scored: ScoredTransaction = { ...withoutLabels(transaction), ...score };
   return {
     topic,
     key: Buffer.from(String(score.transaction_id)),
-    value: Buffer.from(JSON.stringify(score)),
+    value: Buffer.from(JSON.stringify(scored)),
   };
 }
 

@@ -20,7 +20,7 @@ import {
   type Message,
   type MessagesStream,
 } from '@platformatic/kafka';
-import type { Score } from '@fraudops/contracts';
+import type { Score, Transaction } from '@fraudops/contracts';
 import type { Registry } from 'prom-client';
 import { defaultBackoff, retryDelayMs, type BackoffPolicy } from './backoff.ts';
 import { Batcher } from './batcher.ts';
@@ -35,7 +35,7 @@ import {
   KAFKA_DEFAULT_MAX_MESSAGE_BYTES,
   RECORD_BATCH_OVERHEAD,
   recordSize,
-  scoreRecord,
+  scoredTransactionRecord,
   type OutputRecord,
   type SourceMessage,
 } from './records.ts';
@@ -346,10 +346,11 @@ export async function startStreamScorer(options: StreamScorerOptions): Promise<S
       deadLetters.set(code, (deadLetters.get(code) ?? 0) + 1);
     };
     for (const d of batch) if (!d.decoded.ok) deadLetter(d, d.decoded.code, d.decoded.reason);
-    const scores: Score[] = [];
+    const scores: { transaction: Transaction; score: Score }[] = [];
     valid.forEach((d, i) => {
       const score = outcome.scores.get(i);
-      if (score !== undefined) scores.push(score);
+      if (score !== undefined)
+        scores.push({ transaction: (d.decoded as Extract<Decoded, { ok: true }>).transaction, score });
       else deadLetter(d, 'rejected_by_api', outcome.rejected.get(i) ?? 'not scored by the scoring API');
     });
     const scored = scores.length;
@@ -357,7 +358,7 @@ export async function startStreamScorer(options: StreamScorerOptions): Promise<S
       ...failures.map(({ d, code, reason }) =>
         deadLetterRecord(topics.deadLetter, d.source, { code, reason }, failedAt, maxMessageBytes),
       ),
-      ...scores.map((score) => scoreRecord(topics.scores, score)),
+      ...scores.map(({ transaction, score }) => scoredTransactionRecord(topics.scores, transaction, score)),
     ]);
 
     metrics.scored.inc(scored);

@@ -1,5 +1,13 @@
 import { createHash } from 'node:crypto';
 import { createRecordsBatch, type MessageRecord } from '@platformatic/kafka';
+import {
+  scoreSchema,
+  scoredTransactionSchema,
+  transactionSchema,
+  withoutLabels,
+  type Transaction,
+} from '@fraudops/contracts';
+import ajvModule from 'ajv';
 import { describe, expect, it } from 'vitest';
 import {
   DEAD_LETTER_HEADERS,
@@ -7,20 +15,42 @@ import {
   MAX_REASON_BYTES,
   deadLetterRecord,
   recordSize,
-  scoreRecord,
+  scoredTransactionRecord,
   truncateText,
   type Header,
   type OutputRecord,
   type SourceMessage,
 } from '../src/records.ts';
 
-describe('scoreRecord', () => {
-  it('is keyed by the transaction id and carries the score as JSON', () => {
-    const score = { transaction_id: 1264466, fraud_probability: 0.92, is_fraud: true, model_version: 'v1' };
-    const record = scoreRecord('scores', score);
+const examples = transactionSchema.examples as unknown as Transaction[];
+const validateScoredTransaction = new ajvModule.default({ strict: false })
+  .addSchema([transactionSchema, scoreSchema])
+  .compile(scoredTransactionSchema);
+
+describe('scoredTransactionRecord', () => {
+  const transaction: Transaction = { ...(examples[0] as Transaction), tx_fraud: 1, tx_fraud_scenario: 2 };
+  const score = {
+    transaction_id: transaction.transaction_id,
+    fraud_probability: 0.92,
+    is_fraud: true,
+    model_version: 'v1',
+    registry_version: '3',
+  };
+
+  it('is keyed by the transaction id and carries the transaction, without its labels, with its score', () => {
+    const record = scoredTransactionRecord('scores', transaction, score);
     expect(record.topic).toBe('scores');
-    expect(record.key?.toString()).toBe('1264466');
-    expect(JSON.parse(record.value?.toString() ?? '')).toEqual(score);
+    expect(record.key?.toString()).toBe(String(transaction.transaction_id));
+    const value: unknown = JSON.parse(record.value?.toString() ?? '');
+    expect(value).toEqual({ ...withoutLabels(transaction), ...score });
+    expect(value).not.toHaveProperty('tx_fraud');
+    expect(validateScoredTransaction(value), JSON.stringify(validateScoredTransaction.errors)).toBe(true);
+  });
+
+  it('refuses to pair a score with another transaction', () => {
+    expect(() =>
+      scoredTransactionRecord('scores', transaction, { ...score, transaction_id: score.transaction_id + 1 }),
+    ).toThrow(/paired with transaction/);
   });
 });
 
@@ -171,8 +201,8 @@ describe('deadLetterRecord', () => {
 
   it('sizes every record at least as large as the producer encodes it', () => {
     const records = [
-      scoreRecord('scores', {
-        transaction_id: 1,
+      scoredTransactionRecord('scores', examples[0] as Transaction, {
+        transaction_id: (examples[0] as Transaction).transaction_id,
         fraud_probability: 0.5,
         is_fraud: true,
         model_version: 'v',

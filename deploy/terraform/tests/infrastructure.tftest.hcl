@@ -125,12 +125,17 @@ run "managed_services_appear_when_switched_on" {
   }
 
   assert {
-    condition     = length(yandex_mdb_postgresql_cluster.this) == 1 && toset(keys(yandex_mdb_postgresql_database.this)) == toset(["mlflow", "airflow"])
-    error_message = "managed_postgresql_enabled must create the cluster with the mlflow and airflow databases."
+    condition     = length(yandex_mdb_postgresql_cluster.this) == 1 && toset(keys(yandex_mdb_postgresql_database.this)) == toset(["mlflow", "airflow", "lake"])
+    error_message = "managed_postgresql_enabled must create the cluster with the mlflow, airflow and lake databases."
   }
 
   assert {
-    condition     = length(yandex_mdb_kafka_cluster.this) == 1 && toset(keys(yandex_mdb_kafka_topic.this)) == toset(["transactions", "scores", "transactions.dead-letter"])
+    condition     = alltrue([for name, user in yandex_mdb_postgresql_user.this : user.generate_password && yandex_mdb_postgresql_database.this[name].owner == name])
+    error_message = "Each managed database is owned by its own user, whose password Connection Manager generates."
+  }
+
+  assert {
+    condition     = length(yandex_mdb_kafka_cluster.this) == 1 && toset(keys(yandex_mdb_kafka_topic.this)) == toset(["transactions", "scores", "transactions.dead-letter", "labels", "lake.dead-letter"])
     error_message = "managed_kafka_enabled must create the cluster with the project's topics."
   }
 }
@@ -169,6 +174,11 @@ run "outputs_are_wired" {
   }
 
   assert {
+    condition     = output.lake_bucket == "fraudops-lake-b1gaaaaaaaaaaaaaaaaa" && output.lake_warehouse_uri == "s3://fraudops-lake-b1gaaaaaaaaaaaaaaaaa/warehouse" && output.lake_lockbox_secret_id == yandex_lockbox_secret.lake.id
+    error_message = "The lake outputs must name its bucket, warehouse and Lockbox secret."
+  }
+
+  assert {
     condition     = yamldecode(output.kubeconfig).users[0].user.exec.command == "yc" && yamldecode(output.kubeconfig).clusters[0].cluster.server == output.cluster_external_endpoint
     error_message = "The kubeconfig must point at the cluster's endpoint and take tokens from yc."
   }
@@ -176,5 +186,60 @@ run "outputs_are_wired" {
   assert {
     condition     = output.postgresql_host == null && output.kafka_bootstrap_servers == null
     error_message = "The managed services' outputs are null while they are off."
+  }
+}
+
+run "only_the_lake_accounts_reach_the_lake_bucket" {
+  # apply: the mock provider gives the service accounts IDs to compare.
+  command = apply
+
+  assert {
+    condition     = length(yandex_storage_bucket.lake.grant) == 2 && alltrue([for g in yandex_storage_bucket.lake.grant : g.id == yandex_iam_service_account.lake.id ? toset(g.permissions) == toset(["READ", "WRITE"]) : g.id == yandex_iam_service_account.lake_reader.id && toset(g.permissions) == toset(["READ"])])
+    error_message = "The lake bucket grants READ and WRITE to the lake sink's account, READ to the retraining's, and nothing to anyone else."
+  }
+
+  assert {
+    condition     = alltrue([for g in yandex_storage_bucket.mlflow.grant : !contains([yandex_iam_service_account.lake.id, yandex_iam_service_account.lake_reader.id], g.id)])
+    error_message = "The lake's accounts must not reach MLflow's bucket."
+  }
+
+  assert {
+    condition     = one(yandex_storage_bucket.lake.anonymous_access_flags).read == false && one(yandex_storage_bucket.lake.anonymous_access_flags).list == false
+    error_message = "The lake bucket is private."
+  }
+
+  assert {
+    condition     = one(one(one(yandex_storage_bucket.lake.server_side_encryption_configuration).rule).apply_server_side_encryption_by_default).sse_algorithm == "aws:kms"
+    error_message = "The lake bucket is encrypted at rest with the project's KMS key."
+  }
+
+  assert {
+    condition     = yandex_kms_symmetric_key_iam_member.lake.member == "serviceAccount:${yandex_iam_service_account.lake.id}" && yandex_kms_symmetric_key_iam_member.lake.role == "kms.keys.encrypterDecrypter"
+    error_message = "The lake sink's account needs the key to write the encrypted bucket."
+  }
+}
+
+run "the_lake_keys_go_to_their_own_lockbox_secrets" {
+  # apply: the mock provider gives the service accounts IDs to compare.
+  command = apply
+
+  assert {
+    condition     = yandex_iam_service_account_static_access_key.lake.service_account_id == yandex_iam_service_account.lake.id && one(yandex_iam_service_account_static_access_key.lake.output_to_lockbox).entry_for_access_key == "lake_s3_access_key_id" && one(yandex_iam_service_account_static_access_key.lake.output_to_lockbox).entry_for_secret_key == "lake_s3_secret_access_key"
+    error_message = "The lake sink's static key is written into Lockbox (entries lake_s3_*), never into the state."
+  }
+
+  assert {
+    condition     = yandex_lockbox_secret_iam_member.lake.member == "serviceAccount:${yandex_iam_service_account.secrets.id}" && yandex_lockbox_secret_iam_member.lake.role == "lockbox.payloadViewer"
+    error_message = "The secrets reader reads the lake's Lockbox secret through a member grant."
+  }
+
+  assert {
+    condition     = yandex_iam_service_account_static_access_key.lake_reader.service_account_id == yandex_iam_service_account.lake_reader.id && one(yandex_iam_service_account_static_access_key.lake_reader.output_to_lockbox).secret_id == yandex_lockbox_secret.lake_reader.id
+    error_message = "The retraining's read-only key goes into its own Lockbox secret."
+  }
+
+  assert {
+    condition     = yandex_kms_symmetric_key_iam_member.lake_reader.role == "kms.keys.decrypter" && yandex_kms_symmetric_key_iam_member.lake_reader.member == "serviceAccount:${yandex_iam_service_account.lake_reader.id}"
+    error_message = "The retraining's reader only decrypts the lake bucket's objects."
   }
 }

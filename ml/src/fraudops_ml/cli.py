@@ -1,7 +1,10 @@
-"""Command line: ``python -m fraudops_ml {simulate,train,replay,parity}``.
+"""Command line: ``python -m fraudops_ml COMMAND``.
 
-Exit codes: 0 success, 1 failed check (ONNX parity), 2 bad arguments or missing inputs (one line
-on stderr).
+Commands: simulate, train, replay, parity, world, lake-sink, lake-check, quality, quality-check,
+retrain-trigger.
+
+Exit codes: 0 success, 1 failed check (ONNX parity; lake-check: an id twice), 2 bad arguments or
+missing inputs (one line on stderr).
 """
 
 from __future__ import annotations
@@ -18,8 +21,14 @@ from typing import NoReturn
 from fraudops_ml import contracts, data, export, replay, train
 from fraudops_ml.evaluate import get_train_test_set
 from fraudops_ml.features import add_features, feature_matrix
+from fraudops_ml.lake import command as lake_command
 from fraudops_ml.progress import stderr_log, timed
+from fraudops_ml.quality import command as quality_command
 from fraudops_ml.simulate import SimulationConfig, simulate
+from fraudops_ml.world import command as world_command
+from fraudops_ml.world.records import InvalidRecordError
+from fraudops_ml.world.run import WorldError
+from fraudops_ml.world.settings import WorldSettingsError
 
 
 class CliError(Exception):
@@ -65,7 +74,7 @@ def iso_date(text: str) -> dt.date:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """Returns: the argument parser with its four commands."""
+    """Returns: the argument parser with its commands."""
     parser = OneLineParser(
         prog="python -m fraudops_ml",
         description="fraudops ML: simulate transactions, train and export the fraud detector "
@@ -179,6 +188,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--model-dir", type=Path, required=True, help="a version directory or <models-dir>/current"
     )
     pa.add_argument("--data-dir", type=Path, required=True, help="dataset cache directory")
+    world_command.add_parser(commands, positive_int, non_negative_int)
+    lake_command.add_parsers(commands, positive_int)
+    quality_command.add_parsers(commands)
     return parser
 
 
@@ -284,12 +296,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         "train": run_train,
         "replay": run_replay,
         "parity": run_parity,
+        "world": world_command.run,
+        "lake-sink": lake_command.run_sink,
+        "lake-check": lake_command.run_check,
+        "quality": quality_command.run_quality,
+        "quality-check": quality_command.run_check,
+        "retrain-trigger": quality_command.run_trigger,
     }
     try:
         return handlers[args.command](args)
     except (CliError, contracts.ContractError, FileNotFoundError, NotADirectoryError) as exc:
         print(f"fraudops_ml {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except (WorldSettingsError, WorldError, InvalidRecordError) as exc:
+        return world_command.report_error(exc)
     except export.ParityError as exc:
         print(f"fraudops_ml {args.command}: {exc}", file=sys.stderr)
         return 1

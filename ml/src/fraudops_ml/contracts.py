@@ -21,6 +21,8 @@ SCHEMA_FILES = (
     "model-card.schema.json",
     "metrics.schema.json",
     "score.schema.json",
+    "label.schema.json",
+    "world-settings.schema.json",
 )
 
 

@@ -31,6 +31,7 @@ from fraudops_ml.onnx_convert import INPUT_NAME as INPUT_NAME
 from fraudops_ml.onnx_convert import PROBABILITY_OUTPUT as PROBABILITY_OUTPUT
 from fraudops_ml.onnx_convert import TARGET_OPSET as TARGET_OPSET
 from fraudops_ml.onnx_convert import to_onnx as to_onnx
+from fraudops_ml.quality import drift
 from fraudops_ml.train import AP_TOLERANCE, COST_TIE_RATIO, TrainingResult, format_table
 
 MODEL_NAME = "fraud-detector"
@@ -149,6 +150,31 @@ def card_version(model_type: str, model_sha256: str, card: dict[str, Any]) -> st
     return f"{model_type.replace('_', '-')}-{model_sha256[:8]}-{card_sha[:8]}"
 
 
+def reference_distribution(result: TrainingResult, model_bytes: bytes) -> dict[str, Any]:
+    """The card's ``reference``: each input and the score binned on the test week.
+
+    The test week, not the training week: it is held out, so its scores are what the model gives
+    unseen traffic, and its metrics are the ones the card reports (the quality alert's level).
+
+    Args:
+        result: training outcome.
+        model_bytes: the serialized ONNX model (the scores the replicas will give).
+
+    Returns:
+        ``{"window", "inputs": {feature: bins}, "score": bins}`` (quality.drift.Reference form).
+    """
+    x_test = feature_matrix(result.test_frame, result.feature_order)
+    scores = onnx_probabilities(model_bytes, x_test)[:, 1]
+    return {
+        "window": window(result.split.test_start, result.split.test_end),
+        "inputs": {
+            name: drift.reference_of(x_test[:, i]).to_json()
+            for i, name in enumerate(result.feature_order)
+        },
+        "score": drift.reference_of(scores).to_json(),
+    }
+
+
 def build_card(result: TrainingResult, model_bytes: bytes, data_hash: str) -> dict[str, Any]:
     """The model card (model-card.schema.json).
 
@@ -179,6 +205,7 @@ def build_card(result: TrainingResult, model_bytes: bytes, data_hash: str) -> di
         "test_window": window(result.split.test_start, result.split.test_end),
         "data_hash": data_hash,
         "seed": result.seed,
+        "reference": reference_distribution(result, model_bytes),
         "artifact": {
             "file": "model.onnx",
             "sha256": sha,

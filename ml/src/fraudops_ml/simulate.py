@@ -9,7 +9,7 @@ data are statistically equivalent, not bitwise equal.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -97,6 +97,22 @@ class Simulation:
     customers: pd.DataFrame
     terminals: pd.DataFrame
     transactions: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class FraudSchedule:
+    """Which terminals and cards ``add_frauds`` compromised on which day.
+
+    The labels alone cannot tell (a compromised terminal may see no transaction), and the world
+    (``fraudops_ml.world``) continues the compromises still running on the last simulated day.
+
+    Attributes:
+        terminals: ``terminals[d]`` are the terminals compromised on day d (scenario 2).
+        customers: ``customers[d]`` are the cards compromised on day d (scenario 3).
+    """
+
+    terminals: list[IntArray] = field(default_factory=list)
+    customers: list[IntArray] = field(default_factory=list)
 
 
 def generate_customer_profiles(n_customers: int, rng: np.random.Generator) -> pd.DataFrame:
@@ -241,6 +257,7 @@ def add_frauds(
     n_terminals: int,
     config: SimulationConfig,
     rng: np.random.Generator,
+    schedule: FraudSchedule | None = None,
 ) -> pd.DataFrame:
     """Label the book's three fraud scenarios (later scenarios overwrite earlier labels).
 
@@ -259,6 +276,8 @@ def add_frauds(
         n_terminals: number of terminal profiles.
         config: scenario parameters.
         rng: random generator.
+        schedule: if given, receives the compromised terminals and cards of each day (recording
+            draws nothing, so the output is the same with or without it).
 
     Returns:
         A copy with tx_amount updated and tx_fraud, tx_fraud_scenario added.
@@ -277,6 +296,8 @@ def add_frauds(
     compromised = np.zeros((n_terminals, n_days), dtype=bool)
     for d in range(n_start_days):
         chosen = rng.choice(n_terminals, config.compromised_terminals_per_day, replace=False)
+        if schedule is not None:
+            schedule.terminals.append(chosen)
         compromised[chosen, d : d + config.terminal_compromise_days] = True
     scenario[compromised[terminal, day]] = 2
 
@@ -284,6 +305,8 @@ def add_frauds(
     key = customer[order] * n_days + day[order]
     for d in range(n_start_days):
         chosen = rng.choice(n_customers, config.compromised_customers_per_day, replace=False)
+        if schedule is not None:
+            schedule.customers.append(chosen)
         lo = np.searchsorted(key, chosen * n_days + d, side="left")
         hi = np.searchsorted(key, chosen * n_days + d + config.customer_compromise_days, "left")
         candidates = np.concatenate([order[a:b] for a, b in zip(lo, hi, strict=True)])
@@ -310,6 +333,19 @@ def simulate(config: SimulationConfig) -> Simulation:
         The profiles and the transactions (columns ``TRANSACTION_COLUMNS``, sorted by time,
         transaction_id 0..n-1 in that order).
     """
+    return simulate_with_schedule(config)[0]
+
+
+def simulate_with_schedule(config: SimulationConfig) -> tuple[Simulation, FraudSchedule]:
+    """``simulate``, also returning the fraud schedule it drew (for the world to continue).
+
+    Args:
+        config: dataset parameters, including the seed.
+
+    Returns:
+        The simulation and its fraud schedule.
+    """
+    schedule = FraudSchedule()
     rng = np.random.default_rng(config.seed)
     customers = generate_customer_profiles(config.n_customers, rng)
     terminals = generate_terminal_profiles(config.n_terminals, rng)
@@ -323,10 +359,10 @@ def simulate(config: SimulationConfig) -> Simulation:
 
     order = np.argsort(raw["tx_time_seconds"].to_numpy(), kind="stable")
     tx = raw.iloc[order].reset_index(drop=True)
-    tx = add_frauds(tx, config.n_customers, config.n_terminals, config, rng)
+    tx = add_frauds(tx, config.n_customers, config.n_terminals, config, rng, schedule)
 
     start = np.datetime64(config.start_date, "s")
     seconds = tx["tx_time_seconds"].to_numpy(np.int64)
     tx["tx_datetime"] = pd.Series(start + seconds.astype("timedelta64[s]")).astype("datetime64[ns]")
     tx["transaction_id"] = np.arange(len(tx), dtype=np.int64)
-    return Simulation(customers, terminals, tx[list(TRANSACTION_COLUMNS)])
+    return Simulation(customers, terminals, tx[list(TRANSACTION_COLUMNS)]), schedule

@@ -3,6 +3,10 @@
 Airflow (`airflow dags test`) reads the DAG from a bare git repository. Airflow and MLflow run as
 subprocesses with the settings fraudops gives them (see airflow-environment.ts in packages/stack);
 the small preset and two fast candidates keep one run around half a minute.
+
+The second test runs the loop on real data: the world (its dry run) continues the small preset,
+its transactions (as scored) and labels land in an Iceberg lake, and two runs as of successive
+simulated weeks (``conf.as_of``, as the lake's asset events carry it) train on different rows.
 """
 
 from __future__ import annotations
@@ -23,6 +27,11 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from fraudops_ml import data
+from fraudops_ml.lake import schema
+from fraudops_ml.retraining.lake_source import open_lake
+from fraudops_ml.retraining.settings import load_settings
+
+from .test_lake_source import land, with_private_lake
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DAGS_FOLDER = REPO_ROOT / "ml" / "dags"
@@ -159,9 +168,10 @@ def stack(
     return Stack(mlflow_server, env, commit, home)
 
 
-def _run_dag(stack: Stack, logical_date: str) -> str:
+def _run_dag(stack: Stack, logical_date: str, conf: dict[str, str] | None = None) -> str:
+    options = [] if conf is None else ["--conf", json.dumps(conf)]
     result = subprocess.run(
-        [str(BIN / "airflow"), "dags", "test", DAG_ID, logical_date],
+        [str(BIN / "airflow"), "dags", "test", *options, DAG_ID, logical_date],
         env=stack.env,
         capture_output=True,
         text=True,
@@ -191,6 +201,8 @@ def test_runs_register_promote_then_decline_the_same_model_and_a_rerun_registers
     assert v1.version == "1"
     assert _tags(v1)["promotion_decision"] == "promoted"
     assert client.get_model_version_by_alias(MODEL_NAME, "champion").version == "1"
+    # The first champion is frozen as the baseline, the model the loop is measured against.
+    assert client.get_model_version_by_alias(MODEL_NAME, "baseline").version == "1"
     metrics = client.get_run(v1.run_id).data.metrics
     for name in ("test_average_precision", "test_auc_roc", "test_card_precision_at_100"):
         assert 0.0 <= metrics[name] <= 1.0, name
@@ -229,3 +241,87 @@ def test_runs_register_promote_then_decline_the_same_model_and_a_rerun_registers
     _run_dag(stack, "2026-11-23T00:00:00+00:00")
     assert len(client.search_model_versions(f"name = '{MODEL_NAME}'")) == 2
     assert client.get_model_version_by_alias(MODEL_NAME, "champion").version == "1"
+    assert client.get_model_version_by_alias(MODEL_NAME, "baseline").version == "1"
+
+
+LAKE_MODEL = "fraud-detector-lake-test"
+# A shorter feedback delay than the world's default keeps the world's run short: both the world
+# and the retraining read it from the config (world.feedbackDelayDays).
+LAKE_DELAY_DAYS = 3
+WORLD_DAYS = 15  # 2018-10-01..15: labels of transactions to 2018-10-11 are known by 10-15
+# The Mondays 00:00 the lake's sink would send as extra.as_of; last full days 10-04 and 10-11.
+WEEK_1, WEEK_2 = "2018-10-08T00:00:00", "2018-10-15T00:00:00"
+
+
+def _world_into_lake(config_file: Path, root: Path) -> None:
+    """The world's dry run for WORLD_DAYS days, landed as the stream scorer and sink would."""
+    out = root / "world.jsonl"
+    command = [str(BIN / "python"), "-m", "fraudops_ml", "world", "--config", str(config_file)]
+    command += ["--dry-run", "--out", str(out), "--days", str(WORLD_DAYS), "--speed", "0"]
+    subprocess.run([*command, "--metrics-port", "0"], check=True, capture_output=True)
+    events = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    scored = [
+        {**e["value"], "fraud_probability": 0.1, "is_fraud": False, "model_version": "m1"}
+        for e in events
+        if e["topic"] == "transactions"
+    ]
+    labels = [e["value"] for e in events if e["topic"] == "labels"]
+    lake = open_lake(load_settings({"FRAUDOPS_CONFIG": str(config_file)}))
+    assert lake is not None
+    land(lake, schema.SCORED_TRANSACTIONS, scored)
+    land(lake, schema.LABELS, labels)
+
+
+@pytest.fixture(scope="module")
+def lake_stack(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Stack:
+    """The same Airflow and MLflow; a config with a world and a lake the world filled."""
+    root = tmp_path_factory.mktemp("lake-runs")
+    config = json.loads(Path(stack.env["FRAUDOPS_CONFIG"]).read_text(encoding="utf-8"))
+    config = with_private_lake(config, root)
+    config["model"]["name"] = LAKE_MODEL
+    config["retraining"]["workDir"] = str(root / "work")
+    config["world"].update(stateFile=str(root / "world.json"), feedbackDelayDays=LAKE_DELAY_DAYS)
+    config_file = root / "fraudops.config.json"
+    config_file.write_text(json.dumps(config), encoding="utf-8")
+    _world_into_lake(config_file, root)
+    return Stack(stack.tracking_uri, {**stack.env, "FRAUDOPS_CONFIG": str(config_file)}, "", root)
+
+
+def _params_and_tags(
+    client: MlflowClient, version: object
+) -> tuple[dict[str, str], dict[str, str]]:
+    run = client.get_run(str(getattr(version, "run_id", ""))).data
+    return dict(run.params), dict(run.tags)
+
+
+def test_runs_as_of_successive_simulated_weeks_train_on_the_lakes_new_rows(
+    lake_stack: Stack, small_dataset: data.Dataset
+) -> None:
+    client = MlflowClient(lake_stack.tracking_uri)
+    _run_dag(lake_stack, "2026-12-07T00:00:00+00:00", {"as_of": WEEK_1})
+    _run_dag(lake_stack, "2026-12-14T00:00:00+00:00", {"as_of": WEEK_2})
+    versions = {v.version: v for v in client.search_model_versions(f"name = '{LAKE_MODEL}'")}
+    assert set(versions) == {"1", "2"}
+    (params_1, run_1), (params_2, run_2) = (_params_and_tags(client, versions[v]) for v in "12")
+    assert (_tags(versions["1"])["as_of"], _tags(versions["2"])["as_of"]) == (
+        "2018-10-08T00:00:00+00:00",
+        "2018-10-15T00:00:00+00:00",
+    )
+    # Each week's rows: the historic days and the lake's, as of that week; different data.
+    assert (params_1["window_test_end"], params_2["window_test_end"]) == (
+        "2018-10-05",
+        "2018-10-12",
+    )
+    assert int(params_1["lake_rows"]) > 0
+    assert int(params_2["lake_rows"]) > int(params_1["lake_rows"])
+    assert len({params_1["data_hash"], params_2["data_hash"], small_dataset.data_hash}) == 3
+    # Week 2's candidate and week 1's champion were scored on week 2's newest labelled rows.
+    assert _tags(versions["2"])["champion_version"] == "1"
+    assert run_2["promotion_champion_rows_digest"] == run_2["promotion_rows_digest"]
+    assert run_2["promotion_rows_digest"] != run_1["promotion_rows_digest"]
+    # Whatever week 2 decided, the baseline stays the first champion.
+    assert client.get_model_version_by_alias(LAKE_MODEL, "baseline").version == "1"
+
+    # The same simulated week again (another logical date): its result is reused.
+    _run_dag(lake_stack, "2026-12-21T00:00:00+00:00", {"as_of": WEEK_2})
+    assert len(client.search_model_versions(f"name = '{LAKE_MODEL}'")) == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import socket
 from pathlib import Path
 
@@ -45,6 +46,7 @@ def test_an_unreachable_tracking_server_is_named() -> None:
         tracking.check_reachable(uri, timeout=2)
 
 
-def test_the_work_directory_is_named_after_the_logical_date_in_utc() -> None:
-    context = RunContext("2026-11-23T01:00:00+01:00", "manual__x")
+def test_the_work_directory_is_named_after_the_as_of_date_in_utc() -> None:
+    context = RunContext("2026-11-23T01:00:00+01:00", "manual__x", logical_date=None)
     assert context.stamp == "20261123T000000Z"
+    assert context.as_of_instant == dt.datetime(2026, 11, 23, tzinfo=dt.UTC)

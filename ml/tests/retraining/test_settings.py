@@ -20,7 +20,7 @@ def write_config(tmp_path: Path, **changes: Any) -> Path:
         *parents, leaf = dotted.split("__")
         node = config
         for key in parents:
-            node = node[key]
+            node = node.setdefault(key, {})
         if value is None:
             del node[leaf]
         else:
@@ -43,6 +43,33 @@ def test_the_repository_config_gives_the_documented_defaults() -> None:
     assert settings.tracking_uri == "http://127.0.0.1:19098"
     assert settings.work_dir == REPO_CONFIG.parent / ".fraudops" / "retraining"
     assert settings.data_dir == REPO_CONFIG.parent / ".fraudops" / "data"
+    assert settings.feedback_delay_days == 7.0
+    assert settings.labelled_week_asset == "fraudops_lake_labelled_week"
+    assert settings.lake
+
+
+def test_the_feedback_delay_and_the_asset_come_from_the_world_and_the_lake(tmp_path: Path) -> None:
+    path = write_config(
+        tmp_path, world__feedbackDelayDays=3.5, lake__retrainingTrigger__asset="labelled"
+    )
+    settings = load_settings({"FRAUDOPS_CONFIG": str(path)})
+    assert (settings.feedback_delay_days, settings.labelled_week_asset) == (3.5, "labelled")
+    assert settings.lake
+
+
+def test_without_world_and_lake_sections_the_defaults_hold_and_there_is_no_lake(
+    tmp_path: Path,
+) -> None:
+    path = write_config(tmp_path, world={}, lake={})
+    config = json.loads(path.read_text(encoding="utf-8"))
+    del config["world"], config["lake"]
+    path.write_text(json.dumps(config), encoding="utf-8")
+    settings = load_settings({"FRAUDOPS_CONFIG": str(path)})
+    assert (settings.feedback_delay_days, settings.labelled_week_asset) == (
+        7.0,
+        "fraudops_lake_labelled_week",
+    )
+    assert not settings.lake
 
 
 def test_paths_are_relative_to_the_config_file_and_the_tracking_uri_is_overridable(
@@ -91,6 +118,14 @@ def test_invalid_json_is_named(tmp_path: Path) -> None:
         ({"retraining__promotion__minGain": -0.1}, "minGain must be a number >= 0"),
         ({"retraining__promotion__metric": "f1"}, "retraining.promotion.metric is 'f1'"),
         ({"stack__mlflow__port": "19098"}, "stack.mlflow.port must be a TCP port"),
+        ({"world__feedbackDelayDays": 0}, "world.feedbackDelayDays must be a number > 0"),
+        ({"world__feedbackDelayDays": "7"}, "world.feedbackDelayDays must be a number > 0"),
+        ({"world": [7]}, "field world must be an object"),
+        (
+            {"lake__retrainingTrigger__asset": ""},
+            "lake.retrainingTrigger.asset must be a non-empty",
+        ),
+        ({"lake__retrainingTrigger": "x"}, "lake.retrainingTrigger must be an object"),
     ],
 )
 def test_an_invalid_field_is_named_with_the_file(

@@ -9,7 +9,7 @@ import { serviceOverview } from './service-overview.ts';
 
 export { MODEL_QUALITY_UID } from './model-quality.ts';
 export { SERVICE_OVERVIEW_UID } from './service-overview.ts';
-export { DATASOURCE_VARIABLE, TAG } from './shared.ts';
+export { DATASOURCE_VARIABLE, quality as QUALITY_SERIES, TAG } from './shared.ts';
 export * from './queries.ts';
 
 export const generatedDir = fileURLToPath(new URL('../generated/', import.meta.url));

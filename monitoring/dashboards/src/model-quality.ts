@@ -1,6 +1,9 @@
 // The model as its owner sees it in production: what scores it hands out, how much it flags, which version
 // serves on which replica and whether every replica has a model at all. A shift in the score distribution or
-// in the flagged share after a promotion is the first sign that a new champion behaves differently.
+// in the flagged share after a promotion is the first sign that a new champion behaves differently. Below,
+// what only labels can tell (ml/src/fraudops_ml/quality): per final simulated day and model version, the
+// handbook's KPI and the fraud money caught and missed, for the serving model and for the frozen baseline in
+// shadow on the same transactions; how much of each day is labelled yet; drift of every input before labels.
 import {
   BarGaugeDisplayMode,
   HeatmapCellLayout,
@@ -29,7 +32,19 @@ import {
 } from '@grafana/grafana-foundation-sdk/heatmap';
 import { PanelBuilder as StateTimeline } from '@grafana/grafana-foundation-sdk/statetimeline';
 import { PanelBuilder as TimeSeries } from '@grafana/grafana-foundation-sdk/timeseries';
-import { allSeriesTooltip, api, dashboard, finish, prom, promBuckets, tableLegend } from './shared.ts';
+import { PanelBuilder as Stat } from '@grafana/grafana-foundation-sdk/stat';
+import { AnnotationQueryBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
+import {
+  allSeriesTooltip,
+  api,
+  dashboard,
+  datasource,
+  finish,
+  prom,
+  promBuckets,
+  quality,
+  tableLegend,
+} from './shared.ts';
 
 export const MODEL_QUALITY_UID = 'fraudops-model-quality';
 
@@ -177,13 +192,143 @@ const ready = (): StateTimeline =>
     ])
     .withTarget(prom(`max by (pod) (scoring_api_model_ready{${api}})`, '{{pod}}'));
 
+// --- What labels tell: final simulated days (every label known), per model version and role ---------------
+
+/** One bar per series of an instant query, labelled by `legend`: a figure per simulated day reads as a list. */
+const perDayBars = (
+  title: string,
+  description: string,
+  expr: string,
+  legend: string,
+  unit: string,
+): BarGauge =>
+  new BarGauge()
+    .title(title)
+    .description(description)
+    .unit(unit)
+    .min(0)
+    .displayMode(BarGaugeDisplayMode.Basic)
+    .orientation(VizOrientation.Horizontal)
+    .reduceOptions(new ReduceDataOptionsBuilder().values(false).calcs(['lastNotNull']))
+    .withTarget(prom(expr, legend).instant());
+
+const cardPrecision = (): BarGauge =>
+  perDayBars(
+    'Card Precision@100 per final day',
+    'Compromised cards among the 100 cards with the highest score of a simulated day, known-compromised cards left out (the handbook KPI), per final day (every label known), model version and role: serving, or the frozen baseline in shadow on the same transactions. FraudModelQualityDegraded fires when 3 of these 7 days of a version are more than 0.1 below its card level (fraudops_quality_validated).',
+    `fraudops_quality_card_precision_at_100{${quality}}`,
+    '{{day}} {{role}} {{model_version}}',
+    'percentunit',
+  ).max(1);
+
+const moneyMissed = (): BarGauge =>
+  perDayBars(
+    'Fraud money missed per final day',
+    'Amount of frauds not flagged at the serving threshold, per final simulated day and role (serving model, frozen baseline in shadow): what the loop is for.',
+    `sum by (day, role) (fraudops_quality_fraud_amount_missed{${quality}})`,
+    '{{day}} {{role}}',
+    'currencyUSD',
+  );
+
+const moneyCaught = (): BarGauge =>
+  perDayBars(
+    'Fraud money caught per final day',
+    'Amount of frauds flagged, per final simulated day and role; and genuine money flagged (customer friction).',
+    `sum by (day, role) (fraudops_quality_fraud_amount_caught{${quality}})`,
+    '{{day}} {{role}}',
+    'currencyUSD',
+  ).withTarget(
+    prom(
+      `sum by (day, role) (fraudops_quality_genuine_amount_flagged{${quality}})`,
+      '{{day}} {{role}} genuine',
+    ).instant(),
+  );
+
+const loopVersusBaseline = (): Stat =>
+  new Stat()
+    .title('Fraud money missed over the final days: loop vs baseline')
+    .description(
+      'The fraud amount missed over the kept final days (7), by the serving models (the loop: champions as retraining promotes them) and by the first champion, frozen, scoring the same transactions in shadow. The difference is what retraining bought.',
+    )
+    .unit('currencyUSD')
+    .reduceOptions(new ReduceDataOptionsBuilder().values(false).calcs(['lastNotNull']))
+    .withTarget(
+      prom(`sum by (role) (fraudops_quality_fraud_amount_missed{${quality}})`, '{{role}}').instant(),
+    );
+
+const coverage = (): BarGauge =>
+  perDayBars(
+    'Label coverage per simulated day',
+    "Share of a day's scored transactions whose label is known. Labels arrive 7 simulated days after the transaction (card frauds earlier, when the card holder reports them): a day below 100% is unfinished, not bad, and its KPIs are not shown above yet.",
+    `fraudops_quality_label_coverage{${quality}}`,
+    '{{day}}',
+    'percentunit',
+  ).max(1);
+
+const driftHeatmap = (): StateTimeline =>
+  new StateTimeline()
+    .title('Input drift (PSI) per input, serving model')
+    .description(
+      'Population Stability Index of each model input and of the score (input "score") over the newest simulated day of traffic, against the model card\'s reference (its test week, binned at deciles): green below 0.1 (no shift), yellow to 0.25 (moderate), red above (significant; FraudModelInputDrift / FraudModelScoreDrift after 10 minutes). Seen before any label.',
+    )
+    .showValue(VisibilityMode.Never)
+    .mergeValues(false)
+    .thresholds(
+      new ThresholdsConfigBuilder().mode(ThresholdsMode.Absolute).steps([
+        { value: null, color: 'green' },
+        { value: 0.1, color: 'yellow' },
+        { value: 0.25, color: 'red' },
+      ]),
+    )
+    .colorScheme(new FieldColorBuilder().mode(FieldColorModeId.Thresholds))
+    .withTarget(prom(`max by (input) (fraudops_drift_psi{${quality}, role="serving"})`, '{{input}}'));
+
+const driftDistance = (): TimeSeries =>
+  new TimeSeries()
+    .title('Largest drift per model version (Jensen-Shannon distance)')
+    .description(
+      "The largest Jensen-Shannon distance (base 2, 0 to 1) of any input to the card's reference, per version and role: the bounded second opinion where PSI is noisy.",
+    )
+    .unit('short')
+    .min(0)
+    .legend(tableLegend())
+    .tooltip(allSeriesTooltip())
+    .withTarget(
+      prom(
+        `max by (model_version, role) (fraudops_drift_js_distance{${quality}})`,
+        '{{role}} {{model_version}}',
+      ),
+    );
+
+// Alerts on the model and promotions, marked on every time panel.
+const modelAlerts = (): AnnotationQueryBuilder =>
+  new AnnotationQueryBuilder()
+    .name('Model alerts')
+    .datasource({ ...datasource })
+    .enable(true)
+    .iconColor('red')
+    .expr('ALERTS{alertname=~"FraudModel.+", alertstate="firing"}');
+
+const promotions = (): AnnotationQueryBuilder =>
+  new AnnotationQueryBuilder()
+    .name('Promotions')
+    .datasource({ ...datasource })
+    .enable(true)
+    .iconColor('green')
+    // A version served now that no replica served a minute ago: a new champion arriving.
+    .expr(
+      `count by (version) (scoring_api_model_info{${api}} == 1) unless count by (version) (scoring_api_model_info{${api}} offset 1m == 1)`,
+    );
+
 export function modelQuality(): Dashboard {
   return finish(
     dashboard(
       MODEL_QUALITY_UID,
       'fraudops / Model quality',
-      'The fraud model in production: score distribution, flagged-fraud share by model version, which version serves, and model readiness per replica.',
+      'The fraud model in production: score distribution, flagged-fraud share by model version, which version serves, model readiness per replica; quality against the labels per simulated day and version (with the frozen baseline in shadow), label coverage, and drift per input.',
     )
+      .annotation(modelAlerts())
+      .annotation(promotions())
       .withRow(new RowBuilder('Scores'))
       .withPanel(scoreHeatmap().span(16))
       .withPanel(scoreBars().span(8))
@@ -192,6 +337,15 @@ export function modelQuality(): Dashboard {
       .withRow(new RowBuilder('Versions and readiness'))
       .withPanel(versions())
       .withPanel(ready())
-      .withPanel(loads()),
+      .withPanel(loads())
+      .withRow(new RowBuilder('Quality against labels (final simulated days)'))
+      .withPanel(cardPrecision())
+      .withPanel(loopVersusBaseline())
+      .withPanel(moneyMissed())
+      .withPanel(moneyCaught())
+      .withPanel(coverage())
+      .withRow(new RowBuilder('Drift before labels'))
+      .withPanel(driftHeatmap().span(16))
+      .withPanel(driftDistance().span(8)),
   );
 }

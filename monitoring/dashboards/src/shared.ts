@@ -51,6 +51,8 @@ export const gateway = `namespace="${NAMESPACE}", gateway="${WORKLOAD}"`;
  * scrape job in the embedded stack, which gives it no namespace label.
  */
 export const streamScorer = 'job="stream-scorer"';
+/** Series of the quality component (ml/src/fraudops_ml/quality): its scrape job, like the stream scorer's. */
+export const quality = 'job="quality"';
 
 /** A PromQL target on the dashboard's data source. refIds are filled in by {@link finish}. */
 export function prom(expr: string, legendFormat: string): DataqueryBuilder {

@@ -4,3 +4,4 @@ export * from './autoscaler.ts';
 export * from './manifests.ts';
 export * from './quantity.ts';
 export * from './spec.ts';
+export * from './trace.ts';

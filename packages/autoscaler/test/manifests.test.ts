@@ -110,7 +110,10 @@ describe("the repository's base (deploy/k8s/base)", () => {
         .filter((o) => o !== null),
     );
     const pod = (
-      objects.find((o) => (o as { kind?: string }).kind === 'Deployment') as {
+      objects.find((o) => {
+        const object = o as { kind?: string; metadata?: { name?: string } };
+        return object.kind === 'Deployment' && object.metadata?.name === 'scoring-api';
+      }) as {
         spec: {
           template: {
             spec: {

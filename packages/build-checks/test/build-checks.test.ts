@@ -234,10 +234,12 @@ describe('the rollout (.github/scripts/set-image-tags.sh), replayed on a copy of
     const deploy = copyOfDeploy();
     expect(findingsAfterRollout(deploy)).toEqual([]);
     const images = imageReferences(deploy).map((reference) => `${reference.source}: ${reference.image}`);
-    // Each Deployment, the attack and its replay init container, and Airflow's chart.
+    // Each Deployment (the lake sink runs the training image), the attack and its replay init container (the
+    // training image too), and Airflow's chart.
     expect(images.sort()).toEqual(
       [
         `deploy/gitops/values/airflow-image.yaml: ${registry}/fraudops/airflow:${sha}`,
+        `deploy/k8s/overlays/yandex (kustomize build): ${registry}/fraudops/airflow:${sha}`,
         `deploy/k8s/overlays/yandex (kustomize build): ${registry}/fraudops/airflow:${sha}`,
         `deploy/k8s/overlays/yandex (kustomize build): ${registry}/fraudops/attack:${sha}`,
         `deploy/k8s/overlays/yandex (kustomize build): ${registry}/fraudops/scoring-api:${sha}`,
@@ -287,6 +289,22 @@ describe('the rollout (.github/scripts/set-image-tags.sh), replayed on a copy of
     });
     expect(findingsAfterRollout(deploy)).toEqual([
       'deploy/k8s/overlays/yandex (kustomize build):1: [image-produced-by-workflow] CronJob/attack.spec.jobTemplate.spec.template.spec.containers[0].image: busybox:1.37.0 is no image that .github/workflows/images.yml builds',
+    ]);
+  });
+
+  it('fails a lake sink on the upstream Airflow image (no fraudops_ml in it, and the rollout cannot move it)', () => {
+    const deploy = copyOfDeploy((copy) => {
+      const sink = join(copy, 'k8s/base/lake/deployment.yaml');
+      writeFileSync(
+        sink,
+        readFileSync(sink, 'utf8').replace(
+          'image: fraudops/airflow:0.1.0',
+          'image: apache/airflow:3.3.2-python3.11',
+        ),
+      );
+    });
+    expect(findingsAfterRollout(deploy)).toEqual([
+      'deploy/k8s/overlays/yandex (kustomize build):1: [image-produced-by-workflow] Deployment/lake-sink.spec.template.spec.containers[0].image: apache/airflow:3.3.2-python3.11 is no image that .github/workflows/images.yml builds',
     ]);
   });
 

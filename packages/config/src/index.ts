@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { WorldSettings } from '@fraudops/contracts';
 
 export interface ProjectConfig {
   /** Absolute path of the repository root. */
@@ -26,6 +27,31 @@ export interface ProjectConfig {
   retraining: RetrainingConfig;
   stack: StackConfig;
   cloud: CloudConfig;
+  /** The world's settings; their one source is world-settings.schema.json (Python validates the section). */
+  world: WorldSettings;
+  lake: LakeConfig;
+  quality: QualityConfig;
+}
+
+/** Live model quality (ml/src/fraudops_ml/quality): what the stack reads to start it and the alerts rely on. */
+export interface QualityConfig {
+  /** Wall-clock seconds between two reads of the lake. */
+  intervalSeconds: number;
+  /** Final simulated days kept: the Average Precision's span and the quality alert's (QUALITY_ALERT.finalDays). */
+  finalDays: number;
+  driftWindowHours: number;
+  driftMinTransactions: number;
+  metrics: Endpoint;
+}
+
+/** The lake (ml/src/fraudops_ml/lake): what the stack reads to start its sink and to name its tables. */
+export interface LakeConfig {
+  /** The SQL catalog and the warehouse (paths relative to the config file's folder, as the Python side reads them). */
+  catalog: { name: string; uri: string; warehouse: string };
+  namespace: string;
+  /** shadowScoredTransactions: the frozen baseline's scores of the same rows (ml/src/fraudops_ml/quality/shadow.py). */
+  tables: { scoredTransactions: string; labels: string; shadowScoredTransactions: string };
+  metrics: Endpoint;
 }
 
 /** The production target in deploy/: cluster version, image names, the Gateway's public host. */
@@ -44,6 +70,8 @@ export interface RetrainingConfig {
   schedule: string;
   experiment: string;
   championAlias: string;
+  /** The first champion, frozen: scored in shadow to show what retraining bought (never serves). */
+  baselineAlias: string;
   preset: string;
   /** Candidate names of fraudops_ml.train; empty means all. */
   candidates: string[];
@@ -52,6 +80,8 @@ export interface RetrainingConfig {
   /** The project's DAG folder, mirrored into dagsRepository when that is a local path. */
   dagsFolder: string;
   dagsRepository: { url: string; branch: string; subdir: string; gitConnId: string };
+  /** The webhook Alertmanager hands quality and drift alerts to (ml/src/fraudops_ml/retraining/trigger.py). */
+  alertTrigger: Endpoint;
 }
 
 export interface Endpoint {
@@ -64,7 +94,13 @@ export interface StackConfig {
   deployment: string;
   kafka: Endpoint & {
     controllerPort: number;
-    topics: { transactions: string; scores: string; deadLetter: string };
+    topics: {
+      transactions: string;
+      scores: string;
+      deadLetter: string;
+      labels: string;
+      lakeDeadLetter: string;
+    };
   };
   gateway: Endpoint & { rateLimit: { requestsPerSecond: number; burst: number } };
   /** cpuRequestMilli replaces the Deployment's CPU request for the local replicas (see the config file). */
@@ -136,6 +172,7 @@ export function loadProjectConfig(env: NodeJS.ProcessEnv = process.env): Project
         url: localOrRemote(raw.retraining.dagsRepository.url, at),
       },
     },
+    world: { ...raw.world, stateFile: at(raw.world.stateFile) },
     stack: {
       ...raw.stack,
       mlflow: {

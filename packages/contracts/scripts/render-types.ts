@@ -1,6 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import { compile, type JSONSchema } from 'json-schema-to-typescript';
-import { modelCardSchema, scoreSchema, transactionSchema } from '../src/schemas.ts';
+import {
+  labelSchema,
+  modelCardSchema,
+  scoreSchema,
+  scoredTransactionSchema,
+  transactionSchema,
+  worldSettingsSchema,
+} from '../src/schemas.ts';
 
 export const typesFile = fileURLToPath(new URL('../src/types.generated.ts', import.meta.url));
 const schemasDir = fileURLToPath(new URL('../schemas/', import.meta.url));
@@ -11,7 +18,14 @@ const banner = `/* Generated from packages/contracts/schemas by scripts/generate
 export async function renderTypes(): Promise<string> {
   const parts: string[] = [];
   // Referenced schemas (metrics) are declared with the first root that uses them.
-  for (const schema of [modelCardSchema, scoreSchema, transactionSchema]) {
+  for (const schema of [
+    modelCardSchema,
+    scoreSchema,
+    transactionSchema,
+    scoredTransactionSchema,
+    labelSchema,
+    worldSettingsSchema,
+  ]) {
     const declarations = await compile(structuredClone(schema) as JSONSchema, schema.title, {
       bannerComment: '',
       cwd: schemasDir,

@@ -1,3 +1,11 @@
 export * from './schemas.ts';
-export type { ModelCard, ModelMetrics, Score, Transaction } from './types.generated.ts';
+export type {
+  Label,
+  ModelCard,
+  ModelMetrics,
+  Score,
+  ScoredTransaction,
+  Transaction,
+  WorldSettings,
+} from './types.generated.ts';
 export { withoutLabels } from './labels.ts';

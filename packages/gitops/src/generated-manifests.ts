@@ -14,7 +14,7 @@ export const KAFKA_CLUSTER = { name: 'fraudops', namespace: 'kafka', replicas: 3
 /** Where Airflow's task pods mount the cluster config and their working volume (deploy/gitops/values/airflow.yaml). */
 export const AIRFLOW_TASK_PATHS = { configDir: '/etc/fraudops', workDir: '/work' } as const;
 
-const HEADER = (source: string): string =>
+export const HEADER = (source: string): string =>
   `# Generated from ${source} by packages/gitops\n` +
   '# (npm run generate --workspace @fraudops/gitops): edits are overwritten, and its test fails while they differ.\n';
 

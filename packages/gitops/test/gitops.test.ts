@@ -4,7 +4,14 @@ import { join, relative } from 'node:path';
 import { loadProjectConfig, repositoryRoot } from '@fraudops/config';
 import { readManifests } from '@fraudops/manifest-policy';
 import { renderManifests } from '@fraudops/manifest-schemas';
-import { ADMINISTRATOR_RECEIVER, GROUP_BY, LOW_PRIORITY_RECEIVER, PROD_TIMINGS } from '@fraudops/monitoring';
+import {
+  ADMINISTRATOR_RECEIVER,
+  GROUP_BY,
+  LOW_PRIORITY_RECEIVER,
+  MODEL_OWNER_LABEL,
+  MODEL_OWNER_RECEIVER,
+  PROD_TIMINGS,
+} from '@fraudops/monitoring';
 import { DAGS_BUNDLE_NAME } from '@fraudops/stack';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
@@ -125,7 +132,12 @@ describe('the Argo CD applications', () => {
 
   it('give PostgreSQL clusters the structure CloudNativePG needs (no CRD schema offline)', () => {
     expect(checkPostgresClusters(objects).map(formatProblem)).toEqual([]);
-    expect(objects.filter((o) => o.object['kind'] === 'Cluster')).toHaveLength(2);
+    expect(
+      objects
+        .filter((o) => o.object['kind'] === 'Cluster')
+        .map((o) => (o.object['metadata'] as { name: string }).name)
+        .sort(),
+    ).toEqual(['airflow-db', 'lake-db', 'mlflow-db']);
   });
 });
 
@@ -224,7 +236,7 @@ describe("the cluster's Alertmanager routing", () => {
     receivers: { name: string; telegramConfigs?: unknown[]; emailConfigs?: unknown[] }[];
   };
 
-  it("equals the embedded stack's: receivers, grouping, timings, critical alerts to the administrator", () => {
+  it("equals the embedded stack's: receivers, grouping, timings, the model's page to its owner, other critical alerts to the administrator", () => {
     expect(spec.route.receiver).toBe(LOW_PRIORITY_RECEIVER);
     expect(spec.route.groupBy).toEqual([...GROUP_BY]);
     expect({
@@ -233,6 +245,13 @@ describe("the cluster's Alertmanager routing", () => {
       repeatInterval: spec.route.repeatInterval,
     }).toEqual(PROD_TIMINGS);
     expect(spec.route.routes).toEqual([
+      {
+        receiver: MODEL_OWNER_RECEIVER,
+        matchers: [
+          { name: MODEL_OWNER_LABEL.name, value: MODEL_OWNER_LABEL.value },
+          { name: 'severity', value: 'critical' },
+        ],
+      },
       { receiver: ADMINISTRATOR_RECEIVER, matchers: [{ name: 'severity', value: 'critical' }] },
     ]);
   });
@@ -243,6 +262,8 @@ describe("the cluster's Alertmanager routing", () => {
     expect(receiver(ADMINISTRATOR_RECEIVER)?.emailConfigs).toHaveLength(1);
     expect(receiver(LOW_PRIORITY_RECEIVER)?.telegramConfigs).toBeUndefined();
     expect(receiver(LOW_PRIORITY_RECEIVER)?.emailConfigs).toHaveLength(1);
+    expect(receiver(MODEL_OWNER_RECEIVER)?.telegramConfigs).toBeUndefined();
+    expect(receiver(MODEL_OWNER_RECEIVER)?.emailConfigs).toHaveLength(1);
   });
 });
 

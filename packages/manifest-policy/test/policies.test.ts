@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { deployDir, readManifests } from '../src/manifest-files.ts';
-import { checkManifests, formatViolation, type ManifestObject } from '../src/policies.ts';
+import { checkManifests, formatViolation, selects, type ManifestObject } from '../src/policies.ts';
 
 const manifests = readManifests(deployDir);
-const deployment = manifests.find((m) => m.object.kind === 'Deployment');
+const named = (kind: string, name: string): ManifestObject | undefined =>
+  manifests.find((m) => m.object.kind === kind && (m.object.metadata as { name?: string }).name === name);
+const deployment = named('Deployment', 'scoring-api');
 const hpa = manifests.find((m) => m.object.kind === 'HorizontalPodAutoscaler');
 
 interface PlantedContainer {
@@ -17,7 +19,12 @@ interface PlantedContainer {
 }
 interface PlantedDeployment {
   spec: {
-    template: { spec: { securityContext: { runAsNonRoot: boolean }; containers: PlantedContainer[] } };
+    template: {
+      spec: {
+        securityContext: { runAsNonRoot: boolean; seccompProfile?: unknown };
+        containers: PlantedContainer[];
+      };
+    };
   };
 }
 
@@ -66,6 +73,12 @@ describe('the policy checks', () => {
     ],
     ['read-only-root-filesystem', (d) => void (container(d).securityContext.readOnlyRootFilesystem = false)],
     ['drop-all-capabilities', (d) => void (container(d).securityContext.capabilities.drop = ['NET_RAW'])],
+    [
+      'seccomp-runtime-default',
+      (d) => {
+        delete d.spec.template.spec.securityContext.seccompProfile;
+      },
+    ],
   ];
 
   it.each(plants)('fail on a planted %s violation, naming the file and the rule', (rule, change) => {
@@ -103,5 +116,51 @@ describe('the policy checks', () => {
     expect(rules).toContain('container-resources');
     expect(rules).toContain('run-as-non-root');
     expect(rules).not.toContain('container-probes');
+  });
+});
+
+describe('every workload in a namespace with NetworkPolicies has one of its own', () => {
+  const isPolicy = (m: ManifestObject, name: string): boolean =>
+    m.object.kind === 'NetworkPolicy' && (m.object.metadata as { name?: string }).name === name;
+
+  it('fails for the lake sink without its policy (default deny, DNS and the ingress-only scrape rule do not count)', () => {
+    const without = manifests.filter((m) => !isPolicy(m, 'lake-sink'));
+    expect(checkManifests(without).map(formatViolation)).toEqual([
+      'deploy/k8s/base/lake/deployment.yaml: Deployment/lake-sink: [own-network-policy] needs a NetworkPolicy whose podSelector names its pods and whose Egress rules say where they may connect, not only the namespace-wide ones',
+    ]);
+  });
+
+  it('fails for every workload when only the namespace-wide policies are left', () => {
+    const namespaceWide = new Set(['default-deny', 'allow-dns']);
+    const only = manifests.filter(
+      (m) =>
+        m.object.kind !== 'NetworkPolicy' ||
+        namespaceWide.has(String((m.object.metadata as { name?: string }).name)),
+    );
+    expect(
+      checkManifests(only)
+        .filter((v) => v.rule === 'own-network-policy')
+        .map((v) => v.subject)
+        .sort(),
+    ).toEqual([
+      'CronJob/attack',
+      'Deployment/lake-sink',
+      'Deployment/scoring-api',
+      'Deployment/stream-scorer',
+    ]);
+  });
+
+  it('matches pods by matchLabels and matchExpressions, as Kubernetes does', () => {
+    const labels = { 'app.kubernetes.io/name': 'lake-sink', tier: 'lake' };
+    expect(selects({ matchLabels: { 'app.kubernetes.io/name': 'lake-sink' } }, labels)).toBe(true);
+    expect(selects({ matchLabels: { 'app.kubernetes.io/name': 'scoring-api' } }, labels)).toBe(false);
+    const byName = (operator: string, values?: string[]): boolean =>
+      selects({ matchExpressions: [{ key: 'app.kubernetes.io/name', operator, values }] }, labels);
+    expect([byName('In', ['attack', 'lake-sink']), byName('In', ['attack'])]).toEqual([true, false]);
+    expect([byName('NotIn', ['lake-sink']), byName('Exists'), byName('DoesNotExist')]).toEqual([
+      false,
+      true,
+      false,
+    ]);
   });
 });

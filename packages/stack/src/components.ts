@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ProjectConfig } from '@fraudops/config';
 import type { DaemonSpec } from './daemon.ts';
-import { GATEWAY_HEALTH_PATH } from './gateway/nginx-config.ts';
-import { writeGatewayConfig } from './gateway/gateway.ts';
+import { gatewayComponent } from './gateway/gateway-component.ts';
 import {
   ensureKafkaTopics,
   isKafkaHealthy,
@@ -17,6 +16,10 @@ import {
 import { httpOk } from './http-wait.ts';
 import { mlflowComponent } from './mlflow/mlflow-server.ts';
 import { airflowComponents } from './airflow/airflow-components.ts';
+import { lakeSinkComponent } from './lake/lake-sink-component.ts';
+import { qualityComponent } from './quality/quality-component.ts';
+import { retrainTriggerComponent } from './quality/retrain-trigger-component.ts';
+import { worldComponent, type WorldOptions } from './world/world-component.ts';
 import type { StackLayout } from './layout.ts';
 import type { Profile } from './profiles.ts';
 
@@ -69,16 +72,24 @@ export async function waitUntilHealthy(
   throw new Error(`${component.name} was not healthy after ${Math.round(timeoutMs / 1000)} s`);
 }
 
+/** What `up` may leave out or change: Airflow (optional: `retrain` runs the DAG without it) and the world. */
+export interface StackOptions {
+  airflow?: boolean;
+  /** False: no world; the stack then scores only what others send (the attack, curl). */
+  world?: boolean | WorldOptions;
+}
+
 /**
- * The stack's components in start order; with `airflow`, Airflow's api-server, scheduler and dag-processor
- * come last (they are optional: `retrain` runs the DAG without them).
+ * The stack's components in start order. The lake sink follows the stream scorer; Airflow's api-server,
+ * scheduler and dag-processor come next when asked for; the world comes last, once everything that reads
+ * its events runs.
  */
 export function stackComponents(
   config: ProjectConfig,
   layout: StackLayout,
   profile: Profile,
   monitoring: MonitoringHooks,
-  { airflow = false }: { airflow?: boolean } = {},
+  { airflow = false, world = true }: StackOptions = {},
 ): Component[] {
   const s = config.stack;
   const node = process.execPath;
@@ -166,30 +177,7 @@ export function stackComponents(
       },
     },
     mlflowComponent(config),
-    {
-      name: 'gateway',
-      description: 'nginx: load balancer over the ready replicas, per-client rate limit',
-      ...s.gateway,
-      healthPath: GATEWAY_HEALTH_PATH,
-      prepare: async () => {
-        await mkdir(layout.nginx.prefix, { recursive: true });
-        await writeGatewayConfig(layout.nginx.config, gatewaySettings(config, layout, []));
-      },
-      daemon: {
-        name: 'gateway',
-        command: 'nginx',
-        args: [
-          '-p',
-          layout.nginx.prefix,
-          '-c',
-          layout.nginx.config,
-          '-e',
-          layout.nginx.errorLog,
-          '-g',
-          'daemon off;',
-        ],
-      },
-    },
+    gatewayComponent(config, layout),
     {
       name: 'cluster',
       description: 'cluster controller: replicas, HPA twin, Kubernetes-dialect exporter',
@@ -218,22 +206,14 @@ export function stackComponents(
       },
     },
   ];
-  return airflow ? [...core, ...airflowComponents(config)] : core;
-}
-
-export function gatewaySettings(
-  config: ProjectConfig,
-  layout: StackLayout,
-  upstreamPorts: readonly number[],
-) {
-  return {
-    host: config.stack.gateway.host,
-    port: config.stack.gateway.port,
-    upstreamPorts,
-    rateLimit: config.stack.gateway.rateLimit,
-    prefix: layout.nginx.prefix,
-    accessLog: layout.nginx.accessLog,
-    errorLog: layout.nginx.errorLog,
-    bodyLimitBytes: config.scoringApi.bodyLimitBytes,
-  };
+  core.push(
+    lakeSinkComponent(config, { airflow }),
+    qualityComponent(config),
+    retrainTriggerComponent(config, { airflow }),
+  );
+  return [
+    ...core,
+    ...(airflow ? airflowComponents(config) : []),
+    ...(world === false ? [] : [worldComponent(config, profile, world === true ? {} : world)]),
+  ];
 }

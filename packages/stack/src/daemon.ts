@@ -11,7 +11,17 @@ export interface DaemonSpec {
   args: readonly string[];
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /**
+   * A lower CPU priority (`nice -n`, 1-19) for work that can wait: on one machine the world, the lake sink and the
+   * quality component yield to the serving path (replicas, gateway, stream scorer) during an attack and catch up
+   * afterwards, as pods with their own CPU requests would not compete in a cluster. Kafka keeps what they have
+   * not read yet.
+   */
+  niceness?: number;
 }
+
+/** The niceness of the stack's background data work (DaemonSpec.niceness). */
+export const BACKGROUND_NICENESS = 10;
 
 export interface DaemonPaths {
   pidsDir: string;
@@ -85,7 +95,12 @@ export function startDaemon(paths: DaemonPaths, spec: DaemonSpec): number {
   mkdirSync(dirname(log), { recursive: true });
   mkdirSync(paths.pidsDir, { recursive: true });
   const out = openSync(log, 'a');
-  const child = spawn(spec.command, spec.args, {
+  // `nice` execs the command in the same process, so the pid is the daemon's; every thread inherits the priority.
+  const [command, args] =
+    spec.niceness === undefined
+      ? [spec.command, spec.args]
+      : ['nice', ['-n', String(spec.niceness), spec.command, ...spec.args]];
+  const child = spawn(command, args, {
     cwd: spec.cwd,
     env: spec.env ?? process.env,
     detached: true,

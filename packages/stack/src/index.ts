@@ -18,3 +18,7 @@ export * from './airflow/airflow-environment.ts';
 export * from './airflow/airflow-home.ts';
 export * from './airflow/airflow-components.ts';
 export * from './airflow/dags-repository.ts';
+export * from './lake/lake-sink-component.ts';
+export * from './quality/quality-component.ts';
+export * from './quality/retrain-trigger-component.ts';
+export * from './world/world-component.ts';

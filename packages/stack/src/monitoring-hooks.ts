@@ -32,7 +32,12 @@ export function monitoringHooks(config: ProjectConfig): MonitoringHooks {
     writeAlertmanagerConfig: async (file, profile, webhookUrl) => {
       await mkdir(dirname(file), { recursive: true });
       const { telegram, email } = config.stack.alerting;
-      const options: AlertmanagerOptions = { profile: profile.name, timeFactor: profile.speedup, webhookUrl };
+      const options: AlertmanagerOptions = {
+        profile: profile.name,
+        timeFactor: profile.speedup,
+        webhookUrl,
+        retrainWebhookUrl: `http://${address(config.retraining.alertTrigger)}/alerts`,
+      };
       // Debian's Alertmanager 0.25 cannot read the token from a file: it is inlined, so the file is 0600.
       if (telegram) {
         options.telegram = inlineTelegramToken({
@@ -57,6 +62,9 @@ export function monitoringHooks(config: ProjectConfig): MonitoringHooks {
           replicaTargetsFile: layout.prometheus.replicaTargets,
           streamScorer: address(config.stack.streamScorer),
           attack: address(config.stack.attack),
+          world: address(config.world),
+          lakeSink: address(config.lake.metrics),
+          quality: address(config.quality.metrics),
         }),
       );
     },

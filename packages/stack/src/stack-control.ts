@@ -39,6 +39,9 @@ export const STACK_DAEMONS = [
   'gateway',
   'cluster',
   'stream-scorer',
+  'lake-sink',
+  'quality',
+  'retrain-trigger',
 ] as const;
 
 export async function writeStackProfile(layout: StackLayout, profile: Profile): Promise<void> {

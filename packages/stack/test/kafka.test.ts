@@ -135,8 +135,14 @@ describe('command lines', () => {
     ]);
   });
 
-  it('declares transactions with at least 6 partitions, scores and a dead-letter topic', () => {
-    expect(topics.map((t) => t.name)).toEqual(['transactions', 'scores', 'transactions.dead-letter']);
+  it('declares transactions with at least 6 partitions, scores, labels and the two dead-letter topics', () => {
+    expect(topics.map((t) => t.name)).toEqual([
+      'transactions',
+      'scores',
+      'transactions.dead-letter',
+      'labels',
+      'lake.dead-letter',
+    ]);
     expect(topicNamed('transactions').partitions).toBeGreaterThanOrEqual(6);
   });
 });

@@ -83,6 +83,9 @@ describe('prometheus config', () => {
         replicaTargetsFile: targets,
         streamScorer: '127.0.0.1:19096',
         attack: '127.0.0.1:19097',
+        world: '127.0.0.1:19101',
+        lakeSink: '127.0.0.1:19102',
+        quality: '127.0.0.1:19103',
       }),
     );
     const check = run('promtool', ['check', 'config', config]);

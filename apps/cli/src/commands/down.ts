@@ -1,5 +1,12 @@
 import { loadProjectConfig } from '@fraudops/config';
-import { AIRFLOW_DAEMONS, STACK_DAEMONS, killOrphanReplicas, stackLayout, stopDaemon } from '@fraudops/stack';
+import {
+  AIRFLOW_DAEMONS,
+  STACK_DAEMONS,
+  WORLD_COMPONENT,
+  killOrphanReplicas,
+  stackLayout,
+  stopDaemon,
+} from '@fraudops/stack';
 import { Command } from 'commander';
 
 export function downCommand(): Command {
@@ -10,7 +17,8 @@ export function downCommand(): Command {
     )
     .action(async () => {
       const config = loadProjectConfig();
-      for (const name of [...STACK_DAEMONS, ...AIRFLOW_DAEMONS].reverse()) {
+      // The world stops first: nothing new is published while the rest drains.
+      for (const name of [...STACK_DAEMONS, ...AIRFLOW_DAEMONS, WORLD_COMPONENT].reverse()) {
         if (await stopDaemon(config.run, name)) console.log(`stopped ${name}`);
       }
       for (const pod of await killOrphanReplicas(stackLayout(config)))

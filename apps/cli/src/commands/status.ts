@@ -4,9 +4,11 @@ import {
   fetchClusterStatus,
   monitoringHooks,
   readStackProfile,
+  readWorldProgress,
   runningPid,
   stackComponents,
   stackLayout,
+  WORLD_COMPONENT,
 } from '@fraudops/stack';
 import { Command } from 'commander';
 import { formatTable } from '../table.ts';
@@ -20,10 +22,12 @@ export function statusCommand(): Command {
       const config = loadProjectConfig();
       const layout = stackLayout(config);
       const profile = await readStackProfile(layout);
-      // Airflow's processes are listed only when they run: they are optional (`up --airflow`).
+      // Airflow's processes and the world are listed only when they run: they are optional (`up --airflow`,
+      // `up --no-world`).
+      const optional = (name: string): boolean => name.startsWith('airflow-') || name === WORLD_COMPONENT;
       const components = stackComponents(config, layout, profile, monitoringHooks(config), {
         airflow: true,
-      }).filter((c) => !c.name.startsWith('airflow-') || runningPid(config.run, c.name) !== null);
+      }).filter((c) => !optional(c.name) || runningPid(config.run, c.name) !== null);
       const rows = await Promise.all(
         components.map(async (c) => {
           const pid = runningPid(config.run, c.name);
@@ -32,6 +36,15 @@ export function statusCommand(): Command {
         }),
       );
       console.log(formatTable(['component', 'pid', 'address', 'health'], rows));
+      const world = await readWorldProgress(config);
+      if (world !== null) {
+        console.log(
+          `\nworld: simulated ${world.simulatedDate} (day ${String(world.worldDay)}), scenario ${world.scenario} ` +
+            `from ${world.scenarioStart}; ${world.transactionsPublished.toLocaleString('en-US')} transactions, ` +
+            `${world.labelsPublished.toLocaleString('en-US')} labels published, ` +
+            `${world.labelsPending.toLocaleString('en-US')} pending`,
+        );
+      }
       const cluster = await fetchClusterStatus(config).catch(() => null);
       if (cluster === null) {
         console.log('\nno cluster controller answering: start the stack with `npx --no-install fraudops up`');

@@ -11,6 +11,7 @@ import {
   monitoringHooks,
   waitForReplicas,
   type Profile,
+  type StackOptions,
 } from '@fraudops/stack';
 import { Command, Option } from 'commander';
 import { CliError } from '../cli-error.ts';
@@ -22,8 +23,9 @@ export function upCommand(): Command {
     .description(
       'Start the embedded stack in order, each health-checked: Kafka, Prometheus, Alertmanager, the ' +
         'notification receiver, MLflow, the nginx gateway, the cluster controller (scoring-api replicas at the HPA ' +
-        "minimum serving the registry's champion, the local HPA twin, the Kubernetes-dialect exporter) and the " +
-        'stream scorer. Runs the retraining DAG once first when the registry has no champion. Running ' +
+        "minimum serving the registry's champion, the local HPA twin, the Kubernetes-dialect exporter), the " +
+        'stream scorer, the lake sink and the world (new simulated days of transactions, fraud labels that ' +
+        'arrive late). Runs the retraining DAG once first when the registry has no champion. Running ' +
         'components are left as they are.',
     )
     .addOption(
@@ -35,9 +37,17 @@ export function upCommand(): Command {
       '--airflow',
       "also start Airflow's api-server (web UI), scheduler and dag-processor: the retraining DAG then runs on its schedule by itself",
     )
-    .action(async (options: { profile: string; airflow?: boolean }) => {
+    .option('--no-world', 'start no world: the stack then scores only what others send (the attack, curl)')
+    .option(
+      '--scenario <name>',
+      "the world's scenario of change (steady, card-testing, terminal-wave, spending-shift; default: world.scenario)",
+    )
+    .action(async (options: { profile: string; airflow?: boolean; world: boolean; scenario?: string }) => {
+      if (!options.world && options.scenario !== undefined)
+        throw new CliError('--scenario needs the world: drop --no-world');
       await startStack(loadProjectConfig(), profileNamed(options.profile), {
         airflow: options.airflow === true,
+        world: options.world && (options.scenario === undefined ? true : { scenario: options.scenario }),
       });
     });
 }
@@ -50,10 +60,11 @@ export function upCommand(): Command {
 export async function startStack(
   config: ProjectConfig,
   profile: Profile,
-  { airflow = false }: { airflow?: boolean } = {},
+  options: StackOptions = {},
 ): Promise<void> {
+  const { airflow = false } = options;
   const layout = stackLayout(config);
-  const components = stackComponents(config, layout, profile, monitoringHooks(config), { airflow });
+  const components = stackComponents(config, layout, profile, monitoringHooks(config), options);
   const running = components.filter((c) => runningPid(config.run, c.name) !== null);
   if (running.length > 0) {
     const current = await readStackProfile(layout);

@@ -38,6 +38,21 @@ output "lockbox_secret_id" {
   value       = module.fraudops.lockbox_secret_id
 }
 
+output "lake_warehouse_uri" {
+  description = "The lake's warehouse (FRAUDOPS_LAKE_WAREHOUSE in deploy/k8s/base/lake/deployment.yaml)."
+  value       = module.fraudops.lake_warehouse_uri
+}
+
+output "lake_lockbox_secret_id" {
+  description = "Lockbox secret with the lake sink's S3 key."
+  value       = module.fraudops.lake_lockbox_secret_id
+}
+
+output "lake_reader_lockbox_secret_id" {
+  description = "Lockbox secret with the retraining's read-only S3 key for the lake."
+  value       = module.fraudops.lake_reader_lockbox_secret_id
+}
+
 output "node_group_scale" {
   description = "Autoscaling bounds and the documented need."
   value       = module.fraudops.node_group_scale

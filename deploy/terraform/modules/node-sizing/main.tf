@@ -9,9 +9,9 @@
 #   memory 16384 - (1024 + 819.2 + 819.2) - 100          = 13621 MiB allocatable
 # minus the per-node DaemonSets (500m / 800 MiB)         = 3420m / 12821 MiB for workloads,
 # times the packing efficiency (0.85)                    = 2907m / 10897 MiB usable per node.
-# The documented workloads request 11950m / 26944 MiB (table in docs/deploy.md):
-#   nodes by CPU    = ceil(11950 / 2907)  = ceil(4.11) = 5
-#   nodes by memory = ceil(26944 / 10897) = ceil(2.47) = 3
+# The documented workloads request 12700m / 32832 MiB (table in docs/deploy.md):
+#   nodes by CPU    = ceil(12700 / 2907)  = ceil(4.37) = 5
+#   nodes by memory = ceil(32832 / 10897) = ceil(3.01) = 4
 #   nodes_required  = 5; the default maximum, 6, adds one node for rolling node upgrades (max_expansion 1).
 
 locals {

@@ -44,7 +44,7 @@ variable "workloads" {
   default = {
     # The model: deploy/k8s/base/scoring-api (requests 250m / 256Mi), HPA at its maximum of 6.
     "scoring-api"                         = { cpu_m = 250, memory_mi = 256, replicas = 6 }
-    "stream-scorer"                       = { cpu_m = 250, memory_mi = 256, replicas = 4 }
+    "stream-scorer"                       = { cpu_m = 200, memory_mi = 256, replicas = 5 }
     "prometheus"                          = { cpu_m = 500, memory_mi = 2048, replicas = 1 }
     "grafana"                             = { cpu_m = 100, memory_mi = 256, replicas = 1 }
     "alertmanager"                        = { cpu_m = 50, memory_mi = 128, replicas = 1 }
@@ -67,6 +67,11 @@ variable "workloads" {
     "attack job" = { cpu_m = 500, memory_mi = 2048, replicas = 3 }
     # kube-system Deployments: CoreDNS x2, metrics-server and the managed add-ons' controllers.
     "kube-system (cluster-wide)" = { cpu_m = 300, memory_mi = 512, replicas = 1 }
+    # The lake: its sink (deploy/k8s/base/lake), one replica (one Python thread writes the Iceberg tables;
+    # it bursts to its one-core limit under load), and its Iceberg catalog, the CloudNativePG cluster lake-db
+    # (deploy/gitops/platform/databases; one instance: a few small commits a batch).
+    "lake-sink"               = { cpu_m = 150, memory_mi = 512, replicas = 1 }
+    "postgresql lake catalog" = { cpu_m = 100, memory_mi = 512, replicas = 1 }
   }
 
   validation {

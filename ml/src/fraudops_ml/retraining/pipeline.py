@@ -1,8 +1,9 @@
 """The retraining DAG's task bodies: plain functions of small JSON-ready states.
 
 Each task returns a dict (paths, ids, metrics; what Airflow keeps as XCom) and hands large data
-over as files under ``<work_dir>/<logical date>/``. Every function is idempotent for a logical
-date: a version already registered for it, or an evaluation already finished, is reused.
+over as files under ``<work_dir>/<as-of date>/``. Every function is idempotent for an as-of date
+(``as_of``: simulated time in the world, real time in production): a version already registered
+for it, or an evaluation already finished, is reused.
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ from fraudops_ml import contracts, data, export, train
 from fraudops_ml.features import add_features
 from fraudops_ml.progress import Log
 from fraudops_ml.retraining import scoring, tracking
+from fraudops_ml.retraining.extract import Extract, extract_rows
+from fraudops_ml.retraining.lake_source import open_lake
 from fraudops_ml.retraining.promotion import compare_on_same_rows
 from fraudops_ml.retraining.settings import Settings
-from fraudops_ml.retraining.window import newest_window
 
 State = dict[str, Any]
 
@@ -43,18 +45,26 @@ class RunContext:
     """Which DAG run a task belongs to.
 
     Attributes:
-        logical_date: the run's logical date, ISO 8601 with offset (the idempotency key).
+        as_of: the run's as-of date, ISO 8601 with offset (``as_of.resolve_as_of``; the
+            idempotency key).
         dag_run_id: Airflow's run id.
+        logical_date: the run's logical date (None for an asset-triggered run), for the record.
     """
 
-    logical_date: str
+    as_of: str
     dag_run_id: str
+    logical_date: str | None = None
 
     @property
     def stamp(self) -> str:
-        """Returns: the logical date as a directory name, e.g. ``20261123T000000Z``."""
-        instant = dt.datetime.fromisoformat(self.logical_date).astimezone(dt.UTC)
+        """Returns: the as-of date as a directory name, e.g. ``20261123T000000Z``."""
+        instant = dt.datetime.fromisoformat(self.as_of).astimezone(dt.UTC)
         return f"{instant:%Y%m%dT%H%M%SZ}"
+
+    @property
+    def as_of_instant(self) -> dt.datetime:
+        """Returns: the as-of date as an aware datetime."""
+        return dt.datetime.fromisoformat(self.as_of)
 
 
 def _reused(state: Mapping[str, Any]) -> bool:
@@ -65,8 +75,24 @@ def _run_dir(settings: Settings, context: RunContext) -> Path:
     return settings.work_dir / context.stamp
 
 
+def _describe(extract: Extract) -> str:
+    window = extract.window
+    source = (
+        f"{extract.lake_rows:,} of them from the lake as of {extract.lake_as_of:%Y-%m-%d %H:%M:%S}"
+        f" ({extract.unlabelled_rows:,} without a label known then left out)"
+        if extract.lake_as_of is not None
+        else "the historic dataset only"
+    )
+    return (
+        f"newest window: train {window.split.train_start}..{window.split.train_end} (excl.), "
+        f"validation week {window.validation_split.test_start}..{window.validation_split.test_end} "
+        f"(excl.), test week {window.test_week}; {len(extract.rows):,} rows from "
+        f"{window.history_start}, {source}; data {extract.data_hash[:19]}"
+    )
+
+
 def extract_window(settings: Settings, context: RunContext, log: Log = print_log) -> State:
-    """Find the newest window and write its rows (with the features' history) as parquet.
+    """Find the newest window labelled as of the run's date and write its rows as parquet.
 
     Args:
         settings: retraining settings.
@@ -74,47 +100,47 @@ def extract_window(settings: Settings, context: RunContext, log: Log = print_log
         log: progress logger.
 
     Returns:
-        The state: paths, window dates and the data hash; or ``reused`` when a version is
-        already registered for this logical date.
+        The state: paths, window dates, the as-of date, the lake rows and the digest of the
+        rows read; or ``reused`` when a version is already registered for this as-of date.
     """
     tracking.check_reachable(settings.tracking_uri)
     mlflow = tracking.client(settings.tracking_uri)
-    existing = tracking.version_for(mlflow, settings.model_name, context.logical_date)
+    existing = tracking.version_for(mlflow, settings.model_name, context.as_of)
     if existing is not None and tracking.DECISION_TAG in existing.tags:
         log(
             f"{settings.model_name} version {existing.version} is already registered for "
-            f"{context.logical_date} ({existing.tags[tracking.DECISION_TAG]}): reusing it"
+            f"{context.as_of} ({existing.tags[tracking.DECISION_TAG]}): reusing it"
         )
         return {"reused": True, "version": str(existing.version), "tags": dict(existing.tags)}
 
-    config = data.PRESETS[settings.preset]
-    dataset = data.load_or_simulate(settings.data_dir, config, log)
-    tx = dataset.transactions
-    if tx.empty:
+    dataset = data.load_or_simulate(settings.data_dir, data.PRESETS[settings.preset], log)
+    if dataset.transactions.empty:
         raise ValueError(f"dataset {dataset.path} has no transactions")
-    # The simulator writes whole days, so the day of the last transaction is complete.
-    first_day = tx["tx_datetime"].min().date()
-    last_day = tx["tx_datetime"].max().date()
-    window = newest_window(first_day, last_day)
-    rows = tx[tx["tx_datetime"] >= pd.Timestamp(window.history_start)]
+    extract = extract_rows(
+        dataset.transactions,
+        dataset.data_hash,
+        open_lake(settings),
+        context.as_of_instant,
+        settings.feedback_delay_days,
+        log,
+    )
     run_dir = _run_dir(settings, context)
     path = run_dir / "transactions.parquet"
-    data.write_transactions(rows, path)
-    log(
-        f"dataset {dataset.path.name} ({first_day}..{last_day}, {dataset.data_hash[:19]}); "
-        f"newest window: train {window.split.train_start}..{window.split.train_end} (excl.), "
-        f"validation week {window.validation_split.test_start}..{window.validation_split.test_end} "
-        f"(excl.), test week {window.test_week}; {len(rows):,} rows from {window.history_start}"
-    )
+    data.write_transactions(extract.rows, path)
+    log(f"as of {context.as_of}: dataset {dataset.path.name}; {_describe(extract)}")
     return {
         "reused": False,
         "run_dir": str(run_dir),
         "transactions": str(path),
         "dataset": str(dataset.path),
-        "data_hash": dataset.data_hash,
-        "window": window.to_dict(),
-        "test_week": window.test_week,
-        "rows": len(rows),
+        "data_hash": extract.data_hash,
+        "as_of": context.as_of,
+        "lake_rows": extract.lake_rows,
+        "lake_as_of": None if extract.lake_as_of is None else extract.lake_as_of.isoformat(),
+        "unlabelled_rows": extract.unlabelled_rows,
+        "window": extract.window.to_dict(),
+        "test_week": extract.window.test_week,
+        "rows": len(extract.rows),
     }
 
 
@@ -208,6 +234,15 @@ def _download_champion(
     return str(champion.version), str(label), model_dir
 
 
+def _run_tags(context: RunContext) -> dict[str, str]:
+    """Returns: the tags naming the DAG run on its MLflow runs and its version."""
+    return {
+        tracking.AS_OF_TAG: context.as_of,
+        tracking.LOGICAL_DATE_TAG: context.logical_date or "none",
+        tracking.DAG_RUN_TAG: context.dag_run_id,
+    }
+
+
 def evaluate_and_log(
     settings: Settings, context: RunContext, state: State, log: Log = print_log
 ) -> State:
@@ -226,9 +261,9 @@ def evaluate_and_log(
         return state
     mlflow = tracking.client(settings.tracking_uri)
     experiment = tracking.experiment_id(mlflow, settings.experiment)
-    done = tracking.finished_evaluation(mlflow, experiment, context.logical_date)
+    done = tracking.finished_evaluation(mlflow, experiment, context.as_of)
     if done is not None:
-        log(f"evaluation for {context.logical_date} already logged (run {done['parent_run_id']})")
+        log(f"evaluation for {context.as_of} already logged (run {done['parent_run_id']})")
         return {**state, **done}
 
     results = {name: _load_result(path) for name, path in state["candidates"].items()}
@@ -263,10 +298,7 @@ def evaluate_and_log(
         )
     log(f"chosen: {chosen}; {decision.reason}")
 
-    tags = {
-        tracking.LOGICAL_DATE_TAG: context.logical_date,
-        tracking.DAG_RUN_TAG: context.dag_run_id,
-    }
+    tags = _run_tags(context)
     parent = tracking.start_parent_run(
         mlflow, experiment, f"retraining {context.stamp}", {**tags, "chosen": chosen}
     )
@@ -312,6 +344,9 @@ def evaluate_and_log(
                 "seed": result.seed,
                 "preset": settings.preset,
                 "data_hash": state["data_hash"],
+                "as_of": state["as_of"],
+                "lake_rows": state["lake_rows"],
+                "lake_as_of": state["lake_as_of"] or "none",
                 "card_version": exports[name].card["version"],
                 **{f"window_{k}": v for k, v in state["window"].items()},
             }
@@ -352,7 +387,7 @@ def evaluate_and_log(
 def register_best(
     settings: Settings, context: RunContext, state: State, log: Log = print_log
 ) -> State:
-    """Register the chosen run's ``model`` directory as a new version (once per logical date).
+    """Register the chosen run's ``model`` directory as a new version (once per as-of date).
 
     Args:
         settings: retraining settings.
@@ -366,14 +401,13 @@ def register_best(
     if _reused(state):
         return state
     mlflow = tracking.client(settings.tracking_uri)
-    existing = tracking.version_for(mlflow, settings.model_name, context.logical_date)
+    existing = tracking.version_for(mlflow, settings.model_name, context.as_of)
     if existing is not None:
-        log(f"version {existing.version} already registered for {context.logical_date}")
+        log(f"version {existing.version} already registered for {context.as_of}")
         return {**state, "version": str(existing.version)}
     tags = {
         tracking.CARD_VERSION_TAG: state["card_version"],
-        tracking.LOGICAL_DATE_TAG: context.logical_date,
-        tracking.DAG_RUN_TAG: context.dag_run_id,
+        **_run_tags(context),
         tracking.DECISION_TAG: state["decision"],
         tracking.REASON_TAG: state["reason"],
         tracking.CHAMPION_VERSION_TAG: state["champion_version"] or "none",
@@ -426,5 +460,24 @@ def promote_if_better(settings: Settings, state: State, log: Log = print_log) ->
                 f"{settings.model_name}@{alias} moved to version {current_version} during the "
                 f"run; version {version} was compared with version {compared}: rerun the DAG"
             )
+    if current_version != "none":
+        freeze_baseline(mlflow, settings, current_version, log)
     log(f"version {version}: {reason}; {alias} is version {current_version}")
     return {"version": version, "decision": decision, "reason": reason, "champion": current_version}
+
+
+def freeze_baseline(mlflow: Any, settings: Settings, champion: str, log: Log) -> None:
+    """Point the baseline alias at the champion once, if nothing holds it yet: the first champion.
+
+    The baseline never moves afterwards: it is the model that was never retrained, scored in shadow
+    on the same transactions (``fraudops_ml.quality.shadow``) to show what the loop bought.
+
+    Args:
+        mlflow: client.
+        settings: retraining settings.
+        champion: the champion's version.
+        log: progress logger.
+    """
+    if tracking.alias_version(mlflow, settings.model_name, settings.baseline_alias) is None:
+        tracking.set_alias(mlflow, settings.model_name, settings.baseline_alias, champion)
+        log(f"{settings.model_name}@{settings.baseline_alias} -> version {champion} (frozen)")

@@ -2,6 +2,11 @@
 
 Paths in the file are relative to the file's directory (the repository root for
 ``fraudops.config.json``). ``$MLFLOW_TRACKING_URI`` overrides the stack's MLflow address.
+
+Two facts belong to other sections, read here with a default so that a config without them still
+works: the feedback delay (``world.feedbackDelayDays``, owned by the world; 7 days, the
+handbook's) and the lake's asset (``lake.retrainingTrigger.asset``, owned by the lake, which
+emits its events). Without a ``lake`` section the retraining reads only the historic dataset.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from fraudops_ml import data, train
 
 CONFIG_ENV = "FRAUDOPS_CONFIG"
 TRACKING_URI_ENV = "MLFLOW_TRACKING_URI"
+DEFAULT_FEEDBACK_DELAY_DAYS = 7.0
+DEFAULT_LABELLED_WEEK_ASSET = "fraudops_lake_labelled_week"
 
 
 class SettingsError(ValueError):
@@ -32,6 +39,8 @@ class Settings:
         model_name: registered model name (``model.name``).
         experiment: MLflow experiment of the retraining runs.
         champion_alias: the registry alias the scoring service follows.
+        baseline_alias: the alias of the first champion, frozen: the shadow baseline the loop's
+            models are measured against (set once, when the first champion is promoted).
         preset: dataset preset (a key of ``data.PRESETS``).
         candidates: candidate names, in ``train.CANDIDATES`` order.
         promotion_metric: test-week metric compared with the champion's.
@@ -40,6 +49,10 @@ class Settings:
         data_dir: dataset cache directory.
         schedule: the DAG's schedule (cron or preset such as ``@weekly``).
         tracking_uri: MLflow tracking server.
+        feedback_delay_days: days after which every label is known (``world.feedbackDelayDays``).
+        labelled_week_asset: the Airflow asset the lake updates when a simulated week of labels
+            has landed (``lake.retrainingTrigger.asset``).
+        lake: whether the config has a ``lake`` section (the retraining then reads it).
         seed: training seed.
     """
 
@@ -47,6 +60,7 @@ class Settings:
     model_name: str
     experiment: str
     champion_alias: str
+    baseline_alias: str
     preset: str
     candidates: tuple[str, ...]
     promotion_metric: str
@@ -55,6 +69,9 @@ class Settings:
     data_dir: Path
     schedule: str
     tracking_uri: str
+    feedback_delay_days: float = DEFAULT_FEEDBACK_DELAY_DAYS
+    labelled_week_asset: str = DEFAULT_LABELLED_WEEK_ASSET
+    lake: bool = False
     seed: int = 0
 
 
@@ -89,6 +106,31 @@ def _candidates(config: Mapping[str, Any], file: Path) -> tuple[str, ...]:
         )
     # Config order does not matter: train.CANDIDATES order keeps selection ties stable.
     return tuple(c for c in train.CANDIDATES if c in value) if value else train.CANDIDATES
+
+
+def _feedback_delay(config: Mapping[str, Any], file: Path) -> float:
+    world = config.get("world", {})
+    if not isinstance(world, Mapping):
+        raise SettingsError(f"{file}: field world must be an object")
+    value = world.get("feedbackDelayDays", DEFAULT_FEEDBACK_DELAY_DAYS)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise SettingsError(
+            f"{file}: field world.feedbackDelayDays must be a number > 0, got {value!r}"
+        )
+    return float(value)
+
+
+def _labelled_week_asset(config: Mapping[str, Any], file: Path) -> str:
+    lake = config.get("lake", {})
+    trigger = lake.get("retrainingTrigger", {}) if isinstance(lake, Mapping) else None
+    if not isinstance(trigger, Mapping):
+        raise SettingsError(f"{file}: field lake.retrainingTrigger must be an object")
+    value = trigger.get("asset", DEFAULT_LABELLED_WEEK_ASSET)
+    if not isinstance(value, str) or not value.strip():
+        raise SettingsError(
+            f"{file}: field lake.retrainingTrigger.asset must be a non-empty string, got {value!r}"
+        )
+    return value
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -144,6 +186,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         model_name=_string(config, "model.name", file),
         experiment=_string(config, "retraining.experiment", file),
         champion_alias=_string(config, "retraining.championAlias", file),
+        baseline_alias=_string(config, "retraining.baselineAlias", file),
         preset=preset,
         candidates=_candidates(config, file),
         promotion_metric=metric,
@@ -152,4 +195,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         data_dir=file.parent / _string(config, "data.dir", file),
         schedule=_string(config, "retraining.schedule", file),
         tracking_uri=tracking_uri,
+        feedback_delay_days=_feedback_delay(config, file),
+        labelled_week_asset=_labelled_week_asset(config, file),
+        lake="lake" in config,
     )

@@ -26,6 +26,8 @@ from mlflow.exceptions import MlflowException
 MODEL_ARTIFACT_PATH = "model"
 PLOTS_ARTIFACT_PATH = "plots"
 LOGICAL_DATE_TAG = "logical_date"
+# The run's as-of date (ISO, UTC): the idempotency key of a version and of an evaluation.
+AS_OF_TAG = "as_of"
 DAG_RUN_TAG = "airflow_dag_run_id"
 DECISION_TAG = "promotion_decision"
 REASON_TAG = "promotion_reason"
@@ -94,15 +96,13 @@ def experiment_id(mlflow: MlflowClient, name: str) -> str:
     return str(mlflow.create_experiment(name))
 
 
-def finished_evaluation(
-    mlflow: MlflowClient, experiment: str, logical_date: str
-) -> dict[str, Any] | None:
-    """The summary of a finished evaluation for ``logical_date``, if an earlier attempt made one.
+def finished_evaluation(mlflow: MlflowClient, experiment: str, as_of: str) -> dict[str, Any] | None:
+    """The summary of a finished evaluation for ``as_of``, if an earlier attempt made one.
 
     Args:
         mlflow: client.
         experiment: experiment id.
-        logical_date: the DAG run's logical date (ISO).
+        as_of: the DAG run's as-of date (ISO), as tagged.
 
     Returns:
         The summary stored by ``finish_parent_run``, or None.
@@ -110,7 +110,7 @@ def finished_evaluation(
     runs = mlflow.search_runs(
         [experiment],
         filter_string=(
-            f"tags.{LOGICAL_DATE_TAG} = {_quote(logical_date)} and "
+            f"tags.{AS_OF_TAG} = {_quote(as_of)} and "
             f"tags.`{RUN_KIND_TAG}` = 'retraining' and attributes.status = 'FINISHED'"
         ),
         order_by=["attributes.start_time DESC"],
@@ -211,19 +211,19 @@ def log_candidate_run(
     return run_id, str(mlflow.get_run(run_id).info.artifact_uri)
 
 
-def version_for(mlflow: MlflowClient, model_name: str, logical_date: str) -> ModelVersion | None:
-    """The version registered for ``logical_date`` (the idempotency key), if any.
+def version_for(mlflow: MlflowClient, model_name: str, as_of: str) -> ModelVersion | None:
+    """The version registered for ``as_of`` (the idempotency key), if any.
 
     Args:
         mlflow: client.
         model_name: registered model.
-        logical_date: ISO logical date, as tagged.
+        as_of: the run's ISO as-of date, as tagged.
 
     Returns:
         The newest such version, or None.
     """
     versions = mlflow.search_model_versions(
-        f"name = {_quote(model_name)} and tags.{LOGICAL_DATE_TAG} = {_quote(logical_date)}"
+        f"name = {_quote(model_name)} and tags.{AS_OF_TAG} = {_quote(as_of)}"
     )
     return max(versions, key=lambda v: int(v.version), default=None)
 

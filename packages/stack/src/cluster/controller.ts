@@ -20,6 +20,12 @@ export interface ControllerOptions {
   syncSeconds: number;
   replicas: ReplicaSet;
   autoscaler: Autoscaler;
+  /**
+   * The Deployment's spec.replicas when it is created, before the HPA's first sync (the HPA minimum unless
+   * told). The HPA then owns it: its first sync records this count as its initial recommendation, so a
+   * Deployment created above the HPA's need is scaled down only after the scale-down stabilization window.
+   */
+  initialReplicas?: number;
   accessLog: string;
   /** Rewrites the gateway's upstreams to the given ready ports and reloads it. */
   updateGateway: (readyPorts: readonly number[]) => Promise<void>;
@@ -60,7 +66,7 @@ export class StackController {
    * kube-state-metrics exports both; the page's headroom reads currentReplicas.
    */
   private hpaStatus: { currentReplicas: number; desiredReplicas: number };
-  private lastDecision = 'starting at the HPA minimum';
+  private lastDecision: string;
   private scaleEvents = { up: 0, down: 0 };
   private timer: NodeJS.Timeout | undefined;
   private probeTimer: NodeJS.Timeout | undefined;
@@ -72,8 +78,12 @@ export class StackController {
   constructor(options: ControllerOptions) {
     this.options = options;
     this.gatewayResponses = new AccessLogCounter(options.accessLog);
-    this.specReplicas = options.autoscaler.hpa.minReplicas;
+    this.specReplicas = options.initialReplicas ?? options.autoscaler.hpa.minReplicas;
     this.hpaStatus = { currentReplicas: this.specReplicas, desiredReplicas: this.specReplicas };
+    this.lastDecision =
+      options.initialReplicas === undefined
+        ? 'starting at the HPA minimum'
+        : `starting at ${options.initialReplicas} replicas (the Deployment's initial spec.replicas)`;
   }
 
   async start(port: number): Promise<void> {

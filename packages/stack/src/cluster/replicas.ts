@@ -240,6 +240,9 @@ export class ReplicaSet {
         resolve();
       }),
     );
+    this.options.log(
+      `${replica.name} out of the load balancer${wasReady ? ` for ${this.options.drainDelayMs} ms` : ''}: SIGTERM`,
+    );
     replica.child.kill('SIGTERM');
     // The deadline's timer is cancelled once the replica exits: a stopped controller leaves no timer behind.
     const cancelDeadline = new AbortController();

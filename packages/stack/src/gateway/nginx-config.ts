@@ -39,8 +39,12 @@ http {
   uwsgi_temp_path ${s.prefix}/uwsgi;
   scgi_temp_path ${s.prefix}/scgi;
 
-  log_format fraudops escape=json '{"time":"$time_iso8601","status":$status,"request_time":$request_time,'
-                                  '"upstream":"$upstream_addr","method":"$request_method","uri":"$uri"}';
+  # One line per client request, written when it ends ("msec", epoch seconds with milliseconds); "upstream"
+  # and "upstream_status" list every attempt (comma-separated, in order), so a retried attempt that failed on
+  # one replica stays visible even when the client got a 200.
+  log_format fraudops escape=json '{"time":"$time_iso8601","msec":$msec,"status":$status,"request_time":$request_time,'
+                                  '"upstream":"$upstream_addr","upstream_status":"$upstream_status",'
+                                  '"method":"$request_method","uri":"$uri"}';
   access_log ${s.accessLog} fraudops buffer=64k flush=1s;
 
   # Per-client limit, keyed on the client address: one client cannot take the replicas (and the autoscaler's

@@ -41,6 +41,10 @@ export interface KafkaTopicNames {
   transactions: string;
   scores: string;
   deadLetter: string;
+  /** The fraud labels the world publishes when they become known (after the feedback delay). */
+  labels: string;
+  /** Records the lake sink could not land (they fail their contract), with the reason in a header. */
+  lakeDeadLetter: string;
 }
 
 const HOUR_MS = 3600 * 1000;
@@ -61,6 +65,10 @@ export function kafkaTopics(names: KafkaTopicNames): KafkaTopic[] {
     { name: names.transactions, partitions: 6, configs: stream },
     { name: names.scores, partitions: 3, configs: stream },
     { name: names.deadLetter, partitions: 1, configs: { 'retention.ms': String(7 * 24 * HOUR_MS) } },
+    // Labels are few (one per world transaction, none for the attack's) and are the truth the lake and the
+    // quality are built on: kept a week, like dead letters, so a lake sink that was down can catch up.
+    { name: names.labels, partitions: 3, configs: { 'retention.ms': String(7 * 24 * HOUR_MS) } },
+    { name: names.lakeDeadLetter, partitions: 1, configs: { 'retention.ms': String(7 * 24 * HOUR_MS) } },
   ];
 }
 

@@ -14,6 +14,10 @@ export interface PrometheusSettings {
   streamScorer: string;
   /** A running attack's /metrics; the target is down between attacks, which is expected. */
   attack: string;
+  /** The world's, the lake sink's and the quality component's /metrics (down when the stack runs without them). */
+  world: string;
+  lakeSink: string;
+  quality: string;
 }
 
 export function renderPrometheusConfig(s: PrometheusSettings): string {
@@ -33,6 +37,9 @@ export function renderPrometheusConfig(s: PrometheusSettings): string {
       { job_name: 'kubernetes-cluster', honor_labels: true, static_configs: [{ targets: [s.exporter] }] },
       { job_name: 'stream-scorer', static_configs: [{ targets: [s.streamScorer] }] },
       { job_name: 'attack', static_configs: [{ targets: [s.attack] }] },
+      { job_name: 'world', static_configs: [{ targets: [s.world] }] },
+      { job_name: 'lake-sink', static_configs: [{ targets: [s.lakeSink] }] },
+      { job_name: 'quality', static_configs: [{ targets: [s.quality] }] },
       { job_name: 'prometheus', static_configs: [{ targets: [s.self] }] },
       { job_name: 'alertmanager', static_configs: [{ targets: [s.alertmanager] }] },
     ],

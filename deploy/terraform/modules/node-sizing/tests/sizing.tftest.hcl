@@ -4,8 +4,8 @@ run "the_documented_need_at_the_default_node_shape" {
   command = plan
 
   assert {
-    condition     = output.total_requests.cpu_m == 12450 && output.total_requests.memory_mi == 31552
-    error_message = "The documented workloads should request 12450m CPU and 31552 MiB (docs/deploy.md); got ${output.total_requests.cpu_m}m / ${output.total_requests.memory_mi} MiB."
+    condition     = output.total_requests.cpu_m == 12700 && output.total_requests.memory_mi == 32832
+    error_message = "The documented workloads should request 12700m CPU and 32832 MiB (docs/deploy.md); got ${output.total_requests.cpu_m}m / ${output.total_requests.memory_mi} MiB."
   }
 
   assert {
@@ -14,8 +14,8 @@ run "the_documented_need_at_the_default_node_shape" {
   }
 
   assert {
-    condition     = output.nodes_by_cpu == 5 && output.nodes_by_memory == 3 && output.nodes_required == 5
-    error_message = "The documented need should be 5 nodes (5 by CPU, 3 by memory); got ${output.nodes_required} (${output.nodes_by_cpu} by CPU, ${output.nodes_by_memory} by memory)."
+    condition     = output.nodes_by_cpu == 5 && output.nodes_by_memory == 4 && output.nodes_required == 5
+    error_message = "The documented need should be 5 nodes (5 by CPU, 4 by memory); got ${output.nodes_required} (${output.nodes_by_cpu} by CPU, ${output.nodes_by_memory} by memory)."
   }
 }
 
@@ -76,8 +76,9 @@ run "bigger_nodes_need_fewer_of_them" {
     node_memory_gb = 32
   }
 
+  # 7910m allocatable - 500m of DaemonSets, x 0.85 = 6298m usable: ceil(12700 / 6298) = 3 instead of 5.
   assert {
-    condition     = output.nodes_required == 2
-    error_message = "8 vCPU / 32 GiB nodes should need 2 nodes; got ${output.nodes_required}."
+    condition     = output.nodes_required == 3
+    error_message = "8 vCPU / 32 GiB nodes should need 3 nodes; got ${output.nodes_required}."
   }
 }
