@@ -190,3 +190,101 @@ export async function unansweredPanels(
   }
   return { checked: queries.length, unanswered };
 }
+
+export interface DrainSample {
+  atSeconds: number;
+  lag: number;
+  scored: number;
+  retries: number;
+}
+
+/** The stream scorer's own view (not Prometheus's last scrape): its group's lag, what it scored and retried. */
+async function scorerSample(stack: PrivateStack, startedAt: number): Promise<DrainSample> {
+  const port = String(stack.config.stack.streamScorer.port);
+  const response = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(10_000) });
+  const samples = parseExposition(await response.text());
+  const sum = (name: string): number =>
+    samples.filter((s) => s.name === name).reduce((total, s) => total + s.value, 0);
+  return {
+    atSeconds: Math.round((Date.now() - startedAt) / 1000),
+    lag: sum('kafka_consumergroup_lag'),
+    scored: sum('stream_scorer_events_scored_total'),
+    retries: sum('stream_scorer_scoring_retries_total'),
+  };
+}
+
+/**
+ * Reads `read` every `pollMs` until `done` says so. A slow machine may take long; a stalled process may not: it
+ * fails when no reading `progressed` past the one before for `stallSeconds`, with the readings and `explain`.
+ */
+export async function untilDone<T>(
+  read: () => Promise<T>,
+  options: {
+    done: (reading: T) => boolean;
+    progressed: (reading: T, before: T) => boolean;
+    explain: () => string;
+    stallSeconds?: number;
+    pollMs?: number;
+  },
+): Promise<T[]> {
+  const { stallSeconds = 120, pollMs = 2000 } = options;
+  const readings: T[] = [];
+  let progressAt = Date.now();
+  for (;;) {
+    const reading = await read().catch(() => null);
+    if (reading !== null) {
+      const before = readings.at(-1);
+      if (before === undefined || options.progressed(reading, before)) progressAt = Date.now();
+      readings.push(reading);
+      if (options.done(reading)) return readings;
+    }
+    if (Date.now() - progressAt > stallSeconds * 1000)
+      throw new Error(
+        `no progress for ${String(stallSeconds)} s; the last readings ` +
+          `${JSON.stringify(readings.slice(-20))}\n${options.explain()}`,
+      );
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}
+
+const logTail = (stack: PrivateStack, component: string, lines = 40): string =>
+  `the end of ${component}.log:\n` +
+  readFileSync(join(stack.config.run.logsDir, `${component}.log`), 'utf8')
+    .split('\n')
+    .slice(-lines)
+    .join('\n');
+
+/** Waits until the stream scorer has no lag left, failing only when it stops making progress. */
+export function waitForScorerDrained(stack: PrivateStack): Promise<DrainSample[]> {
+  const startedAt = Date.now();
+  return untilDone(() => scorerSample(stack, startedAt), {
+    done: (sample) => sample.lag === 0,
+    progressed: (sample, before) => sample.lag < before.lag || sample.scored > before.scored,
+    explain: () => logTail(stack, 'stream-scorer'),
+  });
+}
+
+/** Rows the lake sink has written per table, from its own counters (cheap to poll). */
+export async function lakeRowsWritten(stack: PrivateStack, tables: string[]): Promise<number[]> {
+  const { host, port } = stack.config.lake.metrics;
+  const response = await fetch(`http://${host}:${port}/metrics`, { signal: AbortSignal.timeout(10_000) });
+  const samples = parseExposition(await response.text());
+  return tables.map(
+    (table) =>
+      samples.find((s) => s.name === 'fraudops_lake_rows_written_total' && s.labels.table === table)?.value ??
+      0,
+  );
+}
+
+/** Waits until the lake sink has written `expected` rows per table, failing only when it stops making progress. */
+export function waitForLakeRows(
+  stack: PrivateStack,
+  tables: string[],
+  expected: number[],
+): Promise<number[][]> {
+  return untilDone(() => lakeRowsWritten(stack, tables), {
+    done: (rows) => rows.every((n, i) => n >= (expected[i] ?? Number.NaN)),
+    progressed: (rows, before) => rows.some((n, i) => n > (before[i] ?? 0)),
+    explain: () => `expected ${JSON.stringify(expected)}; ${logTail(stack, 'lake-sink')}`,
+  });
+}

@@ -13,7 +13,15 @@ import { QUALITY_SERIES } from '@fraudops/monitoring';
 import { STACK_DAEMONS, freePort, isAlive, readWorldProgress, stopDaemon } from '@fraudops/stack';
 import { publishModelVersion } from '@fraudops/test-fixtures/mlflow';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { cli, lakeCheck, privateStack, unansweredPanels, type PrivateStack } from './private-stack.ts';
+import {
+  cli,
+  lakeCheck,
+  privateStack,
+  unansweredPanels,
+  waitForLakeRows,
+  waitForScorerDrained,
+  type PrivateStack,
+} from './private-stack.ts';
 import { auditStream } from './stream-audit.ts';
 
 const project = loadProjectConfig();
@@ -329,18 +337,10 @@ describe('the embedded stack (fast profile)', () => {
     expect(
       await stopDaemon({ pidsDir: join(stateDir, 'run'), logsDir: join(stateDir, 'logs') }, 'world'),
     ).toBe(true);
-    // The scorer catches up after the attack; wait until its group has no lag left.
-    await expect
-      .poll(
-        async () => {
-          const answer = await json<{ data: { result: { value: [number, string] }[] } }>(
-            `http://127.0.0.1:${ports.prometheus}/api/v1/query?query=${encodeURIComponent('sum(kafka_consumergroup_lag)')}`,
-          );
-          return Number(answer.data.result[0]?.value[1] ?? Number.NaN);
-        },
-        { timeout: 120_000, interval: 1000 },
-      )
-      .toBe(0);
+    // The scorer catches up after the attack; wait until its group has no lag left (however long a slow machine
+    // takes, as long as it makes progress).
+    const drain = await waitForScorerDrained(stack);
+    console.info(`drained: ${JSON.stringify([drain[0], drain.at(-1)])}`);
     const audit = await auditStream(bootstrap, kafka.topics);
     console.info(
       `audit: ${String(audit.produced)} produced, ${String(audit.scored)} scored, ` +
@@ -356,28 +356,18 @@ describe('the embedded stack (fast profile)', () => {
     expect(audit.deadLetterBytesMismatched).toBe(0);
     expect(audit.deadLetters.filter((d) => !d.reason)).toEqual([]);
     lakeExpected = { scores: audit.distinctScores, labels: audit.labels };
-  }, 600_000);
+  }, 900_000);
 
   it('the lake holds every scored transaction once by id, and the labels that came due and no others', async () => {
     const world = await readWorldProgress(loadProjectConfig(env));
     const dueBy = world?.publishedThrough ?? '';
-    // Polled on the sink's own counters (cheap), then checked once in the tables: the attack's flood lands too,
+    // Waited on the sink's own counters (cheap), then checked once in the tables: the attack's flood lands too,
     // at the sink's ~15,000 rows/s (bench/lake), mostly after the attack stopped.
-    const landed = async (): Promise<number[]> => {
-      const text = await (
-        await fetch(`http://127.0.0.1:${String(stack.config.lake.metrics.port)}/metrics`)
-      ).text();
-      return ['scored_transactions', 'labels'].map((table) =>
-        Number(
-          new RegExp(`^fraudops_lake_rows_written_total\\{table="${table}"\\} (\\S+)$`, 'm').exec(
-            text,
-          )?.[1] ?? 0,
-        ),
-      );
-    };
-    await expect
-      .poll(landed, { timeout: 480_000, interval: 5000 })
-      .toEqual([lakeExpected.scores, lakeExpected.labels]);
+    await waitForLakeRows(
+      stack,
+      ['scored_transactions', 'labels'],
+      [lakeExpected.scores, lakeExpected.labels],
+    );
     const lake = await lakeCheck(stack, dueBy);
     console.info(`lake: ${JSON.stringify(lake)}`);
     expect(lake.scored_transactions.duplicate_ids).toBe(0);
