@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from fraudops_ml import contracts, data, export, replay, train
+from fraudops_ml.arguments import non_negative_int, positive_int
 from fraudops_ml.evaluate import get_train_test_set
 from fraudops_ml.features import add_features, feature_matrix
 from fraudops_ml.lake import command as lake_command
@@ -41,28 +42,6 @@ class OneLineParser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         """Args: message: the problem. Exits with code 2."""
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
-
-
-def positive_int(text: str) -> int:
-    """Args: text: argument. Returns: an int >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1: {value}")
-    return value
-
-
-def non_negative_int(text: str) -> int:
-    """Args: text: argument. Returns: an int >= 0."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0: {value}")
-    return value
 
 
 def iso_date(text: str) -> dt.date:
@@ -188,8 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--model-dir", type=Path, required=True, help="a version directory or <models-dir>/current"
     )
     pa.add_argument("--data-dir", type=Path, required=True, help="dataset cache directory")
-    world_command.add_parser(commands, positive_int, non_negative_int)
-    lake_command.add_parsers(commands, positive_int)
+    world_command.add_parser(commands)
+    lake_command.add_parsers(commands)
     quality_command.add_parsers(commands)
     return parser
 

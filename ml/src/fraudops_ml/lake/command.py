@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from fraudops_ml.arguments import positive_int
 from fraudops_ml.lake import check, tables
 from fraudops_ml.lake.settings import (
     LakeSettings,
@@ -69,12 +70,11 @@ def _common(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_parsers(commands: Any, positive_int: Any) -> None:
+def add_parsers(commands: Any) -> None:
     """Add ``lake-sink`` and ``lake-check`` to the command line.
 
     Args:
         commands: the subparsers action of the main parser.
-        positive_int: the CLI's positive-integer argument type.
     """
     sink = commands.add_parser(
         "lake-sink",

@@ -8,41 +8,18 @@ from pathlib import Path
 from typing import Any
 
 from fraudops_ml import data
+from fraudops_ml.arguments import non_negative_float, non_negative_int, port, positive_int
 from fraudops_ml.progress import stderr_log
 from fraudops_ml.world import settings as world_settings
 from fraudops_ml.world.run import RunOptions, run_world
 from fraudops_ml.world.scenarios import SCENARIOS
 
 
-def non_negative_float(text: str) -> float:
-    """Args: text: argument. Returns: a float >= 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0: {value}")
-    return value
-
-
-def port(text: str) -> int:
-    """Args: text: argument. Returns: a TCP port (0: no metrics endpoint)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port: {text!r}") from None
-    if not 0 <= value < 65536:
-        raise argparse.ArgumentTypeError(f"not a port: {value}")
-    return value
-
-
-def add_parser(commands: Any, positive_int: Any, non_negative_int: Any) -> None:
+def add_parser(commands: Any) -> None:
     """Add ``world`` to the command line.
 
     Args:
         commands: the subparsers action of the main parser.
-        positive_int: the CLI's positive-integer argument type.
-        non_negative_int: the CLI's non-negative-integer argument type.
     """
     wo = commands.add_parser(
         "world",
